@@ -1,0 +1,127 @@
+"""The embedded store: one DuckDB file per workspace, read through Ibis.
+
+Writes (ingest, imports, keys) use the raw DuckDB connection in :attr:`Store.con`; everything that reads
+for analysis uses :attr:`Store.ibis` (an Ibis backend over the same connection), so the same metric code
+runs on another Ibis backend (Spark) unchanged. Only one process can hold the file read-write: while the
+server runs it owns the file and the CLI goes through the server's API instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cxjourney.errors import SchemaVersionError, WorkspaceLocked
+from cxjourney.storage.migrations import MIGRATIONS, SCHEMA_VERSION
+
+
+class Store:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, read_only: bool):
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+        self.lock = threading.RLock()  # serialises use of ``con`` across threads
+
+    @cached_property
+    def ibis(self) -> Any:
+        import ibis
+
+        return ibis.duckdb.from_connection(self.con)
+
+    def table(self, name: str) -> Any:
+        """An Ibis table expression for ``name``."""
+        return self.ibis.table(name)
+
+    def schema_version(self) -> int:
+        return _read_version(self.con)
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        except duckdb.Error:
+            pass
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read_version(con: duckdb.DuckDBPyConnection) -> int:
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()
+    if not has_meta or not has_meta[0]:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema up to :data:`SCHEMA_VERSION`; returns the version it started from."""
+    start = _read_version(con)
+    if start > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"this workspace's schema is version {start}, newer than this cxjourney supports "
+            f"(version {SCHEMA_VERSION}); upgrade cxjourney to open it"
+        )
+    for version in range(start + 1, SCHEMA_VERSION + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for stmt in MIGRATIONS[version - 1]:
+                con.execute(stmt)
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return start
+
+
+def connect_path(path: str | Path, *, read_only: bool = False) -> Store:
+    """Open (and, read-write, create or migrate) the DuckDB file at ``path``."""
+    path = str(path)
+    if read_only and not Path(path).exists():
+        raise WorkspaceLocked(f"no database at {path}: run 'cxjourney init' first", status=404)
+    try:
+        con = duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WorkspaceLocked(
+                f"{path} is held by another process (a running cxjourney server?): {exc}"
+            ) from exc
+        raise
+    if read_only:
+        version = _read_version(con)
+        if version > SCHEMA_VERSION:
+            con.close()
+            raise SchemaVersionError(
+                f"this workspace's schema is version {version}, newer than this cxjourney supports "
+                f"(version {SCHEMA_VERSION}); upgrade cxjourney to open it"
+            )
+    else:
+        try:
+            migrate(con)
+        except Exception:
+            con.close()
+            raise
+    return Store(con, path, read_only)
+
+
+def connect(settings: Any, *, read_only: bool = False) -> Store:
+    """Open the workspace's store as configured by ``settings``."""
+    return connect_path(settings.database_path, read_only=read_only)
+
+
+def memory_store() -> Store:
+    """A migrated in-memory store (tests, notebooks)."""
+    con = duckdb.connect(":memory:")
+    migrate(con)
+    return Store(con, ":memory:", False)
