@@ -13,8 +13,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from cxjourney import __version__
 from cxjourney.api import errors
-from cxjourney.api.errors import FastJSON
 from cxjourney.api.deps import utcnow
+from cxjourney.api.errors import FastJSON
 from cxjourney.config import Settings
 from cxjourney.ingest.writer import EventWriter
 from cxjourney.security.keys import KeyCache, ensure_cli_token
