@@ -2,6 +2,7 @@
 
 from cxjourney.surveys.loader import (
     SurveyCatalogue,
+    cached_catalogue,
     catalogue,
     check_survey,
     check_surveys,
@@ -10,5 +11,5 @@ from cxjourney.surveys.loader import (
 )
 from cxjourney.surveys.model import Question, Survey
 
-__all__ = ["Question", "Survey", "SurveyCatalogue", "catalogue", "check_survey", "check_surveys",
+__all__ = ["Question", "Survey", "SurveyCatalogue", "cached_catalogue", "catalogue", "check_survey", "check_surveys",
            "question_kind_lookup", "workspace_check"]

@@ -155,3 +155,19 @@ def question_kind_lookup(settings: Any) -> Callable[[str, str], str | None]:
         return kinds.get((survey_id, question_id))
 
     return lookup
+
+
+_CACHE: dict[str, tuple[tuple[Any, ...], SurveyCatalogue]] = {}
+
+
+def cached_catalogue(settings: Any) -> SurveyCatalogue:
+    """:func:`catalogue`, re-read only when a file in surveys/ or journeys/ changed (for the hot widget path)."""
+    root = Path(settings.workspace)
+    sig = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for d in ("surveys", "journeys") for p in survey_files(root / d))
+    key = str(root.resolve())
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == sig:
+        return hit[1]
+    cat = catalogue(settings)
+    _CACHE[key] = (sig, cat)
+    return cat
