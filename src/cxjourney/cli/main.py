@@ -9,7 +9,15 @@ import typer
 
 from cxjourney import __version__
 from cxjourney.cli.client import open_client
-from cxjourney.cli.common import JsonOpt, WorkspaceOpt, console, err_console, handle_errors, print_json, print_rows
+from cxjourney.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    print_rows,
+)
 from cxjourney.errors import CXJError
 
 app = typer.Typer(
