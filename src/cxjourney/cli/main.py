@@ -216,6 +216,8 @@ def build() -> typer.Typer:
 
     app.add_typer(importer.app, name="import")
     # Domain sub-apps: one line each.
+    app.add_typer(__import__("cxjourney.cli.surveys", fromlist=["app"]).app, name="surveys")
+    app.add_typer(__import__("cxjourney.cli.metrics", fromlist=["app"]).app, name="metrics")
     return app
 
 
