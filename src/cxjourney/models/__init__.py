@@ -6,13 +6,12 @@ Every model's ``fit()`` returns the model; fitted values end in ``_`` (``params_
 
 from cxjourney.models.bgbb import BGBB
 from cxjourney.models.bgnbd import BGNBD
+from cxjourney.models.clv import TRANSACTION_MODELS, CustomerValue, customer_value
 from cxjourney.models.gamma_gamma import GammaGamma
 from cxjourney.models.pareto_nbd import ParetoNBD
 from cxjourney.models.rfm import RFMSummary, clean_transactions, read_transactions, rfm_summary
 
-TRANSACTION_MODELS = {"bgnbd": BGNBD, "pareto_nbd": ParetoNBD}
-
 __all__ = [
-    "BGBB", "BGNBD", "TRANSACTION_MODELS", "GammaGamma", "ParetoNBD", "RFMSummary",
-    "clean_transactions", "read_transactions", "rfm_summary",
+    "BGBB", "BGNBD", "TRANSACTION_MODELS", "CustomerValue", "GammaGamma", "ParetoNBD", "RFMSummary",
+    "clean_transactions", "customer_value", "read_transactions", "rfm_summary",
 ]
