@@ -120,4 +120,5 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     app.include_router(read.router)
     app.include_router(admin.router)
     # Domain routers: one line each.
+    __import__("cxjourney.api.routes_models", fromlist=["install"]).install(app)
     return app

@@ -7,7 +7,6 @@ Every command reads transactions from ``--transactions FILE`` or, without it, fr
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import math
 import sys
@@ -17,7 +16,7 @@ from typing import Any
 
 import typer
 
-from cxjourney.errors import CXJError
+from cxjourney.cli.common import handle_errors
 
 app = typer.Typer(help="Customer value and risk: BG/NBD, Pareto/NBD, Gamma-Gamma, CLV, holdout validation.",
                   no_args_is_help=True)
@@ -61,23 +60,6 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(_clean(obj), ensure_ascii=False, default=str) + "\n")
 
 
-def friendly(fn: Any) -> Any:
-    """Turn cxjourney errors into a message on stderr and exit code 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except CXJError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
-            for item in exc.errors[:5]:
-                where = ", ".join(f"{k}={item[k]}" for k in ("file", "line", "field", "value") if item.get(k) is not None)
-                typer.echo(f"  - {item.get('message', '')}" + (f" ({where})" if where else ""), err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
-
-
 WorkspaceOpt = typer.Option(Path("."), "--workspace", "-w", help="Workspace directory.")
 TransactionsOpt = typer.Option(None, "--transactions", help="CSV/Parquet/JSONL of transactions (default: the workspace's orders).")
 CustomerOpt = typer.Option("customer_id", "--customer-col", help="Column holding the customer id.")
@@ -105,8 +87,7 @@ def load_rfm(workspace: Path, transactions: Path | None, customer_col: str, date
         from cxjourney.models.workspace import workspace_transactions
         from cxjourney.storage import connect
 
-        settings = load_settings(workspace)
-        with connect(settings, read_only=True) as store:
+        with connect(load_settings(workspace), read_only=True) as store:  # needs the file (server stopped)
             tx = workspace_transactions(store)
         default_end = dt.datetime.now(dt.UTC)
     if len(tx) == 0:
@@ -117,8 +98,18 @@ def load_rfm(workspace: Path, transactions: Path | None, customer_col: str, date
                        period=period, returns=returns)  # type: ignore[arg-type]
 
 
+def run_workspace_query(workspace: Path, name: str, params: dict[str, Any]) -> Any:
+    from cxjourney.cli.client import open_client
+
+    client = open_client(workspace)
+    try:
+        return client.run(name, params)
+    finally:
+        client.close()
+
+
 @app.command("fit")
-@friendly
+@handle_errors
 def fit_cmd(
     workspace: Path = WorkspaceOpt, transactions: Path | None = TransactionsOpt, customer_col: str = CustomerOpt,
     date_col: str = DateOpt, amount_col: str = AmountOpt, date_format: str | None = DateFormatOpt,
@@ -127,15 +118,22 @@ def fit_cmd(
     returns: Returns | None = ReturnsOpt, as_json: bool = JsonOpt,
 ) -> None:
     """Fit one model and print its parameters (with standard errors and intervals) and log-likelihood."""
-    from cxjourney.models import TRANSACTION_MODELS, GammaGamma
+    if transactions is None:  # the workspace's orders, through the query layer (works while the server runs)
+        res = run_workspace_query(workspace, "clv_fit", {
+            "model": model.value, "period": period.value, "calibration_end": calibration_end,
+            "returns": returns.value if returns else "net"})
+        out = dict(res.meta)
+        out["standard_errors"] = {r["param"]: r["se"] for r in res.rows}
+        out["intervals"] = {r["param"]: [r["ci_low"], r["ci_high"]] for r in res.rows}
+    else:
+        from cxjourney.models import TRANSACTION_MODELS, GammaGamma
 
-    rfm = load_rfm(workspace, transactions, customer_col, date_col, amount_col, date_format, calibration_end,
-                   holdout_end, period.value, returns.value if returns else None)
-    cls = GammaGamma if model is ModelName.gamma_gamma else TRANSACTION_MODELS[model.value]
-    fitted = cls().fit(rfm.summary)
-    out = fitted.to_dict()
-    out.update(calibration_end=str(rfm.calibration_end.date()), period=rfm.period, returns=rfm.notes["returns"],
-               rows=rfm.notes["rows"], rows_without_customer=rfm.notes["rows_without_customer"])
+        rfm = load_rfm(workspace, transactions, customer_col, date_col, amount_col, date_format, calibration_end,
+                       holdout_end, period.value, returns.value if returns else None)
+        cls = GammaGamma if model is ModelName.gamma_gamma else TRANSACTION_MODELS[model.value]
+        out = cls().fit(rfm.summary).to_dict()
+        out.update(calibration_end=str(rfm.calibration_end.date()), period=rfm.period, returns=rfm.notes["returns"],
+                   rows=rfm.notes["rows"], rows_without_customer=rfm.notes["rows_without_customer"])
     if as_json:
         print_json(out)
         return
@@ -144,13 +142,13 @@ def fit_cmd(
 
     console = Console()
     table = Table(title=f"{model.value}: {out['n_customers']} customers, calibration to {out['calibration_end']}")
-    for col in ("parameter", "estimate", "std. error", f"{int(fitted.confidence * 100)}% interval"):
+    for col in ("parameter", "estimate", "std. error", f"{int(out['confidence'] * 100)}% interval"):
         table.add_column(col)
-    for k, v in fitted.params_.items():
-        lo, hi = fitted.intervals_[k]
-        table.add_row(k, f"{v:.4g}", f"{fitted.standard_errors_[k]:.3g}", f"{lo:.4g} – {hi:.4g}")
+    for k, v in out["params"].items():
+        lo, hi = out["intervals"][k]
+        table.add_row(k, f"{v:.4g}", f"{out['standard_errors'][k]:.3g}", f"{lo:.4g} – {hi:.4g}")
     console.print(table)
-    console.print(f"log-likelihood {fitted.log_likelihood_:.2f}; returns: {_returns_text(rfm.notes['returns'])}")
+    console.print(f"log-likelihood {out['log_likelihood']:.2f}; returns: {_returns_text(out['returns'])}")
     if out["flags"]:
         console.print(f"flags: {', '.join(out['flags'])}")
 
@@ -162,7 +160,7 @@ def _returns_text(note: dict[str, Any]) -> str:
 
 
 @app.command("predict")
-@friendly
+@handle_errors
 def predict_cmd(
     workspace: Path = WorkspaceOpt, transactions: Path | None = TransactionsOpt, customer_col: str = CustomerOpt,
     date_col: str = DateOpt, amount_col: str = AmountOpt, date_format: str | None = DateFormatOpt,
@@ -174,32 +172,40 @@ def predict_cmd(
     limit: int = typer.Option(20, "--limit", help="Rows shown in the table (JSON prints every customer)."),
 ) -> None:
     """Score every customer: expected purchases over the horizon, P(alive), expected spend and CLV."""
-    from cxjourney.models.clv import customer_value
+    if transactions is None:
+        res = run_workspace_query(workspace, "clv_predict", {
+            "model": model.value, "period": period.value, "calibration_end": calibration_end, "horizon": horizon,
+            "discount_rate": discount_rate, "returns": returns.value if returns else "net"})
+        rows, meta, unit = res.rows, res.meta, period.value
+    else:
+        from cxjourney.models.clv import customer_value
 
-    rfm = load_rfm(workspace, transactions, customer_col, date_col, amount_col, date_format, calibration_end,
-                   None, period.value, returns.value if returns else None)
-    cv = customer_value(rfm, model=model.value, horizon=horizon, discount_rate=discount_rate)
-    note = (f"{cv.meta['model']} + {cv.meta['spend_model']}; horizon {horizon:g} {rfm.period}s; discount "
-            f"{discount_rate:g}/year; returns: {_returns_text(rfm.notes['returns'])}")
+        rfm = load_rfm(workspace, transactions, customer_col, date_col, amount_col, date_format, calibration_end,
+                       None, period.value, returns.value if returns else None)
+        cv = customer_value(rfm, model=model.value, horizon=horizon, discount_rate=discount_rate)
+        rows, meta, unit = cv.table.to_dict(orient="records"), dict(cv.meta, returns=rfm.notes["returns"]), rfm.period
+    note = (f"{meta['model']} + {meta['spend_model']}; horizon {horizon:g} {unit}s; discount "
+            f"{discount_rate:g}/year; returns: {_returns_text(meta['returns'])}")
     if as_json:
-        print_json(cv.table.to_dict(orient="records"))
+        print_json(rows)
         typer.echo(note, err=True)
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Customer value ({len(cv.table)} customers, top {limit} by CLV)")
-    for col in cv.table.columns:
+    table = Table(title=f"Customer value ({len(rows)} customers, top {limit} by CLV)")
+    cols = list(rows[0]) if rows else []
+    for col in cols:
         table.add_column(col)
-    for row in cv.table.sort_values("clv", ascending=False).head(limit).itertuples(index=False):
-        table.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
+    for row in sorted(rows, key=lambda r: -(r["clv"] if r["clv"] is not None else -math.inf))[:limit]:
+        table.add_row(*[f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in cols])
     console = Console()
     console.print(table)
     console.print(note)
 
 
 @app.command("refresh")
-@friendly
+@handle_errors
 def refresh_cmd(
     workspace: Path = WorkspaceOpt,
     model: PurchaseModelName = typer.Option(PurchaseModelName.bgnbd, "--model", help="Purchase model."),
@@ -209,14 +215,19 @@ def refresh_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Recompute every customer's scores from the workspace's orders and store them (table customer_scores)."""
-    from cxjourney.config import load_settings
-    from cxjourney.models.workspace import refresh_scores
-    from cxjourney.storage import connect
+    from cxjourney.cli.client import open_client
 
-    settings = load_settings(workspace)
-    with connect(settings) as store:
-        out = refresh_scores(store, settings, now=dt.datetime.now(dt.UTC), model=model.value, horizon=horizon,
-                             period=period.value, discount_rate=discount_rate)
+    body = {"model": model.value, "horizon": horizon, "period": period.value, "discount_rate": discount_rate}
+    client = open_client(workspace, write=True)
+    try:
+        if client.mode == "local":
+            from cxjourney.models.workspace import refresh_scores
+
+            out = refresh_scores(client.store, client.settings, now=dt.datetime.now(dt.UTC), **body)  # type: ignore[union-attr]
+        else:
+            out = client.request("POST", "/api/v1/clv/refresh", json=body)  # type: ignore[union-attr]
+    finally:
+        client.close()
     if as_json:
         print_json(out)
     else:
@@ -225,7 +236,7 @@ def refresh_cmd(
 
 
 @app.command("validate")
-@friendly
+@handle_errors
 def validate_cmd(
     workspace: Path = WorkspaceOpt, transactions: Path | None = TransactionsOpt, customer_col: str = CustomerOpt,
     date_col: str = DateOpt, amount_col: str = AmountOpt, date_format: str | None = DateFormatOpt,
@@ -275,3 +286,108 @@ def validate_cmd(
     console.print(t1, t2)
     tot = val.totals
     console.print(f"total: actual {tot['actual']:.0f}, predicted {tot['predicted']:.1f} ({tot['error_pct']:+.1f}%)")
+
+
+@app.command("scores")
+@handle_errors
+def scores_cmd(
+    workspace: Path = WorkspaceOpt, person: str | None = typer.Option(None, "--person", help="One person (any id or e-mail)."),
+    limit: int = typer.Option(20, "--limit", help="At most this many customers (highest CLV first)."), as_json: bool = JsonOpt,
+) -> None:
+    """Show stored per-customer scores (from the last refresh): CLV, P(alive), churn risk."""
+    from cxjourney.cli.common import print_rows
+
+    res = run_workspace_query(workspace, "customer_value", {"person": person, "limit": limit})
+    if as_json:
+        print_json(res.model_dump())
+    else:
+        print_rows(res.rows, "customer scores", columns=["person_id", "model", "computed_at", "frequency", "recency",
+                                                         "expected_purchases", "p_alive", "expected_spend", "clv",
+                                                         "churn_risk"])
+
+
+@app.command("summary")
+@handle_errors
+def summary_cmd(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """Stored scores summed up: mean and total CLV (with intervals), share of customers at risk."""
+    from cxjourney.cli.common import print_rows
+
+    res = run_workspace_query(workspace, "clv_summary", {})
+    if as_json:
+        print_json(res.model_dump())
+    else:
+        print_rows(res.rows, "customer value", columns=["model", "metric", "value", "ci_low", "ci_high", "n", "flags"])
+
+
+@app.command("drivers")
+@handle_errors
+def drivers_cmd(
+    workspace: Path = WorkspaceOpt,
+    data: Path | None = typer.Option(None, "--data", help="CSV with one row per respondent (default: the workspace's responses)."),
+    outcome: str = typer.Option("nps", "--outcome", help="Outcome column (file) or response kind (workspace)."),
+    drivers: list[str] = typer.Option([], "--driver", help="Driver column (file; repeat); default: every numeric column."),
+    method: str = typer.Option("auto", "--method", help="shapley, relative_weights or auto."),
+    n_boot: int = typer.Option(200, "--n-boot", help="Bootstrap resamples for the intervals."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Key drivers: which touchpoint scores drive NPS (relative importance with bootstrap intervals)."""
+    from cxjourney.cli.common import print_rows
+
+    if data is None:
+        res = run_workspace_query(workspace, "drivers", {"outcome_kind": outcome, "method": method, "n_boot": n_boot,
+                                                         "seed": seed})
+        rows, meta = res.rows, res.meta
+    else:
+        import pandas as pd
+
+        from cxjourney.errors import ValidationFailed
+        from cxjourney.models.drivers import key_drivers
+
+        if not data.exists():
+            raise ValidationFailed(f"{data}: no such file", errors=[{"file": str(data), "message": "not found"}])
+        kd = key_drivers(pd.read_csv(data), outcome=outcome, drivers=drivers or None, method=method,  # type: ignore[arg-type]
+                         n_boot=n_boot, seed=seed)
+        rows, meta = kd.table.to_dict(orient="records"), {"method": kd.method, "r2": kd.r2_, "n": kd.n_, **kd.meta}
+    if as_json:
+        print_json({"rows": rows, "meta": meta})
+    else:
+        print_rows(rows, f"key drivers of {outcome} ({meta['method']}, R² {meta['r2']:.3f}, n {meta['n']})",
+                   columns=["rank", "driver", "importance", "share", "ci_low", "ci_high"])
+
+
+@app.command("churn")
+@handle_errors
+def churn_cmd(
+    data: Path = typer.Option(..., "--data", help="CSV: one row per customer and cutoff, numeric features, 0/1 label."),
+    label: str = typer.Option("churned", "--label", help="0/1 label column."),
+    time_col: str = typer.Option("cutoff", "--time-col", help="Cutoff date column (the time split uses it)."),
+    features: list[str] = typer.Option([], "--feature", help="Feature column (repeat); default: every numeric column."),
+    method: str = typer.Option("logistic", "--method", help="logistic or gradient_boosting."),
+    test_fraction: float = typer.Option(0.25, "--test-fraction", help="Share of rows (latest cutoffs) held out."),
+    figure: Path | None = typer.Option(None, "--figure", help="Write the reliability curve (plotly figure JSON)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Churn classifier for subscription-like customers: time-based holdout, AUC, Brier score, reliability."""
+    import pandas as pd
+
+    from cxjourney.errors import ValidationFailed
+    from cxjourney.models.churn import ChurnClassifier
+
+    if not data.exists():
+        raise ValidationFailed(f"{data}: no such file", errors=[{"file": str(data), "message": "not found"}])
+    clf = ChurnClassifier(method=method, features=features or None, test_fraction=test_fraction)  # type: ignore[arg-type]
+    clf.fit(pd.read_csv(data), label=label, time_col=time_col)
+    out = clf.to_dict()
+    if figure is not None:
+        figure.write_text(json.dumps(_clean(clf.reliability_figure()), default=str), encoding="utf-8")
+    if as_json:
+        print_json(out)
+        return
+    from cxjourney.cli.common import print_rows
+
+    lo, hi = out["auc_interval"]
+    typer.echo(f"{method}: trained on {out['n_train']} rows before {out['split']}, tested on {out['n_test']}")
+    typer.echo(f"AUC {out['auc']:.3f} ({lo:.3f}–{hi:.3f}); Brier {out['brier']:.4f} (base rate only: "
+               f"{out['brier_baseline']:.4f})")
+    print_rows(out["reliability"], "reliability (holdout)")

@@ -216,6 +216,7 @@ def build() -> typer.Typer:
 
     app.add_typer(importer.app, name="import")
     # Domain sub-apps: one line each.
+    app.add_typer(__import__("cxjourney.cli.clv", fromlist=["app"]).app, name="clv")
     return app
 
 
