@@ -359,26 +359,58 @@ def drivers_cmd(
 @app.command("churn")
 @handle_errors
 def churn_cmd(
-    data: Path = typer.Option(..., "--data", help="CSV: one row per customer and cutoff, numeric features, 0/1 label."),
-    label: str = typer.Option("churned", "--label", help="0/1 label column."),
-    time_col: str = typer.Option("cutoff", "--time-col", help="Cutoff date column (the time split uses it)."),
-    features: list[str] = typer.Option([], "--feature", help="Feature column (repeat); default: every numeric column."),
+    workspace: Path = WorkspaceOpt,
+    data: Path | None = typer.Option(None, "--data", help="CSV: one row per customer and cutoff, numeric features, 0/1 label (default: the workspace's journeys)."),
+    label: str = typer.Option("churned", "--label", help="0/1 label column (--data)."),
+    time_col: str = typer.Option("cutoff", "--time-col", help="Cutoff date column (--data); the time split uses it."),
+    features: list[str] = typer.Option([], "--feature", help="Feature column (--data; repeat); default: every numeric column."),
     method: str = typer.Option("logistic", "--method", help="logistic or gradient_boosting."),
     test_fraction: float = typer.Option(0.25, "--test-fraction", help="Share of rows (latest cutoffs) held out."),
+    window_days: int | None = typer.Option(None, "--window-days", help="Workspace: churn window (default: churn_window_days)."),
+    n_cutoffs: int = typer.Option(6, "--n-cutoffs", help="Workspace: labelled cutoffs."),
+    step_days: int = typer.Option(30, "--step-days", help="Workspace: days between cutoffs."),
+    store_scores: bool = typer.Option(False, "--store", help="Workspace: store each customer's churn risk (customer_scores)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Workspace: score customers as of this date (default: now)."),
     figure: Path | None = typer.Option(None, "--figure", help="Write the reliability curve (plotly figure JSON)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Churn classifier for subscription-like customers: time-based holdout, AUC, Brier score, reliability."""
-    import pandas as pd
-
     from cxjourney.errors import ValidationFailed
     from cxjourney.models.churn import ChurnClassifier
 
-    if not data.exists():
-        raise ValidationFailed(f"{data}: no such file", errors=[{"file": str(data), "message": "not found"}])
-    clf = ChurnClassifier(method=method, features=features or None, test_fraction=test_fraction)  # type: ignore[arg-type]
-    clf.fit(pd.read_csv(data), label=label, time_col=time_col)
+    stored = None
+    if data is not None:
+        import pandas as pd
+
+        if not data.exists():
+            raise ValidationFailed(f"{data}: no such file", errors=[{"file": str(data), "message": "not found"}])
+        clf = ChurnClassifier(method=method, features=features or None, test_fraction=test_fraction)  # type: ignore[arg-type]
+        clf.fit(pd.read_csv(data), label=label, time_col=time_col)
+    else:
+        from cxjourney.cli.client import open_client
+        from cxjourney.models.queries import ChurnParams, fit_workspace_churn
+        from cxjourney.models.workspace import store_churn_scores
+        from cxjourney.query import QueryContext
+
+        params = ChurnParams(method=method, window_days=window_days, n_cutoffs=n_cutoffs, step_days=step_days,  # type: ignore[arg-type]
+                             test_fraction=test_fraction)
+        client = open_client(workspace, write=store_scores)
+        if client.mode != "local":
+            client.close()
+            raise ValidationFailed("the server holds the workspace: use the churn_model query through the API, or stop "
+                                   "the server to fit and store churn scores from the CLI")
+        try:
+            from cxjourney.models.rfm import to_timestamp
+
+            now = to_timestamp(as_of, "as_of").to_pydatetime() if as_of else dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            clf, _ = fit_workspace_churn(QueryContext(client.store, client.settings, now), params)  # type: ignore[union-attr]
+            if store_scores:
+                stored = store_churn_scores(client.store, clf, now=now, window_days=clf.meta_["window_days"])  # type: ignore[union-attr]
+        finally:
+            client.close()
     out = clf.to_dict()
+    if stored is not None:
+        out["stored"] = stored
     if figure is not None:
         figure.write_text(json.dumps(_clean(clf.reliability_figure()), default=str), encoding="utf-8")
     if as_json:
@@ -391,3 +423,5 @@ def churn_cmd(
     typer.echo(f"AUC {out['auc']:.3f} ({lo:.3f}–{hi:.3f}); Brier {out['brier']:.4f} (base rate only: "
                f"{out['brier_baseline']:.4f})")
     print_rows(out["reliability"], "reliability (holdout)")
+    if stored is not None:
+        typer.echo(f"stored churn risk of {stored['customers']} customers ({stored['model']})")

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
+from scipy.special import ndtri
 
 from cxjourney.errors import ModelFitError
 
@@ -107,7 +108,7 @@ def fit_log_params(
         )
     hess = numerical_hessian(negll, logp)
     params = np.exp(logp)
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(ndtri(0.5 + confidence / 2))
     try:
         cov_log = np.linalg.inv(hess)
         var_log = np.diag(cov_log)

@@ -5,6 +5,7 @@
 - ``customer_value``: the stored per-customer scores (``customer_scores``), optionally for one person.
 - ``clv_summary``: the stored scores summed up (customers, mean/total CLV, share at risk) with intervals.
 - ``drivers``: key-driver analysis of survey responses: which touchpoint scores drive NPS.
+- ``churn_model``: churn classifier on journey features with a time-based holdout (AUC, Brier, reliability).
 """
 
 from __future__ import annotations
@@ -184,6 +185,40 @@ def drivers_query(ctx: QueryContext, params: DriversParams) -> Result:
             "outcome": params.outcome_question or params.outcome_kind, **res.meta}
     meta["outcome"] = params.outcome_question or params.outcome_kind
     return Result(rows=rows, meta=_clean(meta))
+
+
+class ChurnParams(BaseModel):
+    method: Literal["logistic", "gradient_boosting"] = "logistic"
+    window_days: int | None = Field(default=None, ge=1, description="Churn window (default: churn_window_days).")
+    n_cutoffs: int = Field(default=6, ge=2, le=60, description="Labelled cutoffs used for training and holdout.")
+    step_days: int = Field(default=30, ge=1, description="Days between cutoffs.")
+    activity_event: str = Field(default="Order Completed", description="Event whose absence means churn.")
+    test_fraction: float = Field(default=0.25, gt=0, lt=1)
+
+
+def fit_workspace_churn(ctx: QueryContext, params: ChurnParams) -> tuple[Any, pd.DataFrame]:
+    from cxjourney.models.churn import ChurnClassifier
+    from cxjourney.models.churn_features import FEATURES, churn_features, default_cutoffs
+
+    window = params.window_days or ctx.settings.churn_window_days
+    cutoffs = default_cutoffs(ctx.store, window_days=window, n_cutoffs=params.n_cutoffs, step_days=params.step_days)
+    frame = churn_features(ctx.store, cutoffs=cutoffs, window_days=window, activity_event=params.activity_event)
+    labelled = frame[frame["labelled"]]
+    feats = [f for f in FEATURES if labelled[f].notna().any()]
+    clf = ChurnClassifier(method=params.method, features=feats, test_fraction=params.test_fraction,
+                          min_rows=ctx.settings.min_sample, confidence=ctx.settings.confidence)
+    clf.fit(labelled.drop(columns=["person_id", "labelled"]), label="churned", time_col="cutoff")
+    clf.meta_.update(window_days=window, cutoffs=[str(pd.Timestamp(c).date()) for c in cutoffs],
+                     activity_event=params.activity_event)
+    return clf, frame
+
+
+@register("churn_model", ChurnParams, summary="Churn classifier on journey features: time-split AUC, Brier, reliability.")
+def churn_model(ctx: QueryContext, params: ChurnParams) -> Result:
+    clf, _ = fit_workspace_churn(ctx, params)
+    out = clf.to_dict()
+    rows = out.pop("reliability")
+    return Result(rows=[{k: _num(v) for k, v in r.items()} for r in rows], meta=_clean(out))
 
 
 def _clean(obj: Any) -> Any:

@@ -109,3 +109,29 @@ def refresh_if_due(store: Any, settings: Any, *, now: dt.datetime) -> dict[str, 
         return refresh_scores(store, settings, now=now)
     except InsufficientData as exc:
         return {"skipped": exc.message}
+
+
+def store_churn_scores(store: Any, clf: Any, *, now: dt.datetime, window_days: int,
+                       activity_event: str = "Order Completed") -> dict[str, Any]:
+    """Score every customer with a fitted churn classifier as of ``now`` and store ``churn_risk`` rows
+    (model ``churn_<method>``) in ``customer_scores``."""
+    from cxjourney.models.churn_features import churn_features
+
+    frame = churn_features(store, cutoffs=[naive_utc(now)], window_days=window_days, activity_event=activity_event)
+    model = f"churn_{clf.method}"
+    rows = pd.DataFrame({"person_id": frame["person_id"].astype(str), "computed_at": naive_utc(now), "model": model,
+                         "horizon": float(window_days), "churn_risk": clf.predict_proba(frame)})
+    with store.lock:
+        con = store.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM customer_scores WHERE model = ?", [model])
+            con.register("_churn_rows", rows)
+            con.execute("INSERT INTO customer_scores (person_id, computed_at, model, horizon, churn_risk) "
+                        "SELECT person_id, computed_at, model, horizon, churn_risk FROM _churn_rows")
+            con.unregister("_churn_rows")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return {"model": model, "customers": int(len(rows)), "mean_churn_risk": float(rows["churn_risk"].mean())}
