@@ -126,4 +126,5 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     app.include_router(admin.router)
     # Domain routers: one line each.
     app.include_router(__import__("cxjourney.api.routes_surveys", fromlist=["router"]).router)
+    __import__("cxjourney.api.routes_models", fromlist=["install"]).install(app)
     return app

@@ -218,6 +218,7 @@ def build() -> typer.Typer:
     # Domain sub-apps: one line each.
     app.add_typer(__import__("cxjourney.cli.surveys", fromlist=["app"]).app, name="surveys")
     app.add_typer(__import__("cxjourney.cli.metrics", fromlist=["app"]).app, name="metrics")
+    app.add_typer(__import__("cxjourney.cli.clv", fromlist=["app"]).app, name="clv")
     return app
 
 
