@@ -15,9 +15,11 @@ import re
 
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])", re.UNICODE)
 # Letters+digits IBAN, optionally grouped in fours by spaces: PL61 1090 1014 0000 0712 1981 2874.
-IBAN_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30})(?![A-Za-z0-9])")
+IBAN_RE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?:(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?|[A-Z0-9]{11,30}))(?![A-Za-z0-9])"
+)
 # A digit run, optionally with a leading + and single separators (space, dash, slash, brackets) inside.
-DIGITS_RE = re.compile(r"(?<![\w+])(\+?\(?\d(?:[ \-/()]?\d){6,30}\)?)(?![\w])")
+DIGITS_RE = re.compile(r"(?<![\w+])(\+?\(?\d(?:[ \-/()]{0,2}\d){6,30}\)?)(?![\w])")
 
 _PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
 RAW_ROLES = frozenset({"admin"})

@@ -181,7 +181,8 @@ def polish_score(text: str) -> float:
                 v = 0.0
                 break
             if words[j] in ABSENCE:
-                v = -v * 0.8 if v < 0 else v * NEGATION_FACTOR
+                # "brak problemów" +, "brak kontaktu" -, "bez sensu" -
+                v = -v * 0.8 if v < 0 else (ABSENCE_VALENCE if v < 1.0 else v * NEGATION_FACTOR)
                 break
             if words[j] in NEGATORS:
                 v = v * NEGATION_FACTOR
