@@ -1,0 +1,123 @@
+"""The server: one process that owns the workspace's DuckDB file (``create_app(settings)``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from cxjourney import __version__
+from cxjourney.api import errors
+from cxjourney.api.deps import utcnow
+from cxjourney.api.errors import FastJSON
+from cxjourney.config import Settings
+from cxjourney.ingest.writer import EventWriter
+from cxjourney.security.keys import KeyCache, ensure_cli_token
+from cxjourney.storage import Store, connect
+from cxjourney.workspace import Workspace
+
+
+class EventBus:
+    """Fan-out of committed events to live listeners (server-sent events), thread-safe from the writer."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.queues: set[asyncio.Queue[list[dict[str, Any]]]] = set()
+
+    def subscribe(self) -> asyncio.Queue[list[dict[str, Any]]]:
+        q: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue(maxsize=100)
+        self.queues.add(q)
+        return q
+
+    def unsubscribe(self, q: asyncio.Queue[list[dict[str, Any]]]) -> None:
+        self.queues.discard(q)
+
+    def publish(self, rows: list[dict[str, Any]]) -> None:
+        if self.loop is None or not self.queues:
+            return
+        summary = [
+            {"seq": r["seq"], "type": r["type"], "event": r.get("event"), "name": r.get("name"),
+             "person_id": r["person_id"], "timestamp": r["timestamp"].isoformat(), "channel": r.get("channel")}
+            for r in rows[-50:]
+        ]
+
+        def _put() -> None:
+            for q in list(self.queues):
+                if not q.full():
+                    q.put_nowait(summary)
+
+        self.loop.call_soon_threadsafe(_put)
+
+
+def create_app(settings: Settings, *, store: Store | None = None, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """Build the app. The store is opened read-write at startup (or the given one is used)."""
+    bus = EventBus()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = store is None
+        st = store if store is not None else connect(settings)
+        ensure_cli_token(st, settings.workspace)
+        writer = EventWriter(
+            st,
+            dedup_window=timedelta(hours=settings.dedup_window_hours),
+            commit_interval_ms=settings.commit_interval_ms,
+            on_commit=bus.publish,
+        )
+        writer.start()
+        bus.loop = asyncio.get_running_loop()
+        app.state.store = st
+        app.state.writer = writer
+        app.state.keys = KeyCache(st)
+        for hook in app.state.startup_hooks:
+            hook(app)
+        try:
+            yield
+        finally:
+            for hook in app.state.shutdown_hooks:
+                hook(app)
+            writer.stop()
+            if own:
+                st.close()
+
+    app = FastAPI(
+        title="cxjourney",
+        version=__version__,
+        description="Customer experience along the customer journey: Segment-compatible collection, "
+        "journeys as code, honest metrics. Every error has the shape "
+        '{"ok": false, "error": ..., "errors": [...], "status": ...}.',
+        default_response_class=FastJSON,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.workspace = Workspace(settings)
+    app.state.clock = clock or utcnow
+    app.state.bus = bus
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Content-Encoding"],
+        max_age=86400,
+    )
+    errors.install(app)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and store facts")
+    def healthz() -> dict[str, Any]:
+        st = app.state.store
+        return {"ok": True, "version": __version__, "schema_version": st.schema_version()}
+
+    from cxjourney.api import admin, collect, read
+
+    app.include_router(collect.router)
+    app.include_router(read.router)
+    app.include_router(admin.router)
+    # Domain routers: one line each.
+    return app

@@ -1,0 +1,70 @@
+"""How the CLI reaches the data: locally (opening the DuckDB file read-only) or, when the server holds
+the file, through the server's API with the workspace's own admin token. Same queries either way."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cxjourney.config import Settings, load_settings
+from cxjourney.errors import CXJError, WorkspaceLocked
+from cxjourney.query import QueryContext, Result, run_query
+from cxjourney.storage import Store, connect
+from cxjourney.workspace import Workspace
+
+
+class LocalClient:
+    def __init__(self, settings: Settings, store: Store):
+        self.settings = settings
+        self.store = store
+        self.mode = "local"
+
+    def run(self, name: str, params: dict[str, Any] | None = None, *, now: datetime | None = None) -> Result:
+        ctx = QueryContext(self.store, self.settings, now or datetime.now(UTC).replace(tzinfo=None), Workspace(self.settings))
+        return run_query(ctx, name, params or {})
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class RemoteClient:
+    def __init__(self, settings: Settings, token: str):
+        self.settings = settings
+        self.mode = "server"
+        self.http = httpx.Client(base_url=settings.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=600)
+
+    def request(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        try:
+            r = self.http.request(method, path, **kw)
+        except httpx.HTTPError as exc:
+            raise WorkspaceLocked(
+                f"the workspace is locked by another process and no server answers at {self.settings.base_url}: {exc}"
+            ) from exc
+        body = r.json()
+        if r.status_code >= 400:
+            raise CXJError(body.get("error", r.text), errors=body.get("errors", []), status=r.status_code)
+        return body
+
+    def run(self, name: str, params: dict[str, Any] | None = None, *, now: datetime | None = None) -> Result:
+        body = self.request("POST", "/api/v1/query", json={"query": name, "params": params or {}})
+        return Result.model_validate(body)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def open_client(workspace: str | Path = ".", *, write: bool = False) -> LocalClient | RemoteClient:
+    """Local when the file is free; the running server otherwise."""
+    settings = load_settings(workspace)
+    if not settings.database_path.exists():
+        raise CXJError(f"no workspace at {settings.workspace} (no {settings.database}): run 'cxjourney init {workspace}'", status=404)
+    try:
+        return LocalClient(settings, connect(settings, read_only=not write))
+    except WorkspaceLocked:
+        token = Workspace(settings).cli_token()
+        if not token:
+            raise
+        return RemoteClient(settings, token)

@@ -1,0 +1,227 @@
+"""The `cxjourney` command. Each domain adds its typer sub-app with one line in :func:`build`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from cxjourney import __version__
+from cxjourney.cli.client import open_client
+from cxjourney.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    print_rows,
+)
+from cxjourney.errors import CXJError
+
+app = typer.Typer(
+    name="cxjourney",
+    help="Measure customer experience along the customer journey.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+journeys_app = typer.Typer(help="Journeys as code: validate and list journey files.", no_args_is_help=True)
+keys_app = typer.Typer(help="Write keys (collect) and read tokens (with a role).", no_args_is_help=True)
+users_app = typer.Typer(help="Dashboard users and roles.", no_args_is_help=True)
+
+
+@app.command()
+@handle_errors
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+@app.command()
+@handle_errors
+def init(directory: Path = typer.Argument(Path("."), help="Workspace directory to create."),
+         examples: bool = typer.Option(True, help="Copy the example journey and surveys.")) -> None:
+    """Create a workspace: cxjourney.toml, journeys/, surveys/ and the DuckDB file."""
+    from cxjourney.workspace import init_workspace
+
+    s = init_workspace(directory, with_examples=examples)
+    console.print(f"workspace ready at [bold]{s.workspace}[/bold] (database {s.database_path.name})")
+
+
+@app.command()
+@handle_errors
+def serve(workspace: Path = WorkspaceOpt, host: str = typer.Option(None, help="Override the host setting."),
+          port: int = typer.Option(None, help="Override the port setting.")) -> None:
+    """Run the server (collection API, read API, dashboard). It owns the workspace's DuckDB file."""
+    import uvicorn
+
+    from cxjourney.api.app import create_app
+    from cxjourney.config import load_settings
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = load_settings(workspace, **overrides)
+    if not settings.database_path.exists():
+        raise CXJError(f"no workspace at {settings.workspace}: run 'cxjourney init {workspace}' first")
+    app_ = create_app(settings)
+    console.print(f"cxjourney {__version__} serving [bold]{settings.workspace}[/bold] on {settings.base_url}")
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+
+
+@app.command()
+@handle_errors
+def summary(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """How many events, persons, responses and orders the workspace holds."""
+    c = open_client(workspace)
+    try:
+        res = c.run("store_summary")
+    finally:
+        c.close()
+    print_json(res.model_dump()) if as_json else print_rows(res.rows, "store")
+
+
+@app.command()
+@handle_errors
+def events(person: str = typer.Option(..., "--person", help="User id, anonymous id or e-mail."),
+           workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt,
+           limit: int = typer.Option(10_000, help="At most this many events.")) -> None:
+    """One person's whole stitched history, in order (timestamp, arrival sequence)."""
+    c = open_client(workspace)
+    try:
+        res = c.run("person_history", {"person": person, "limit": limit})
+    finally:
+        c.close()
+    if as_json:
+        print_json(res.model_dump())
+    else:
+        console.print(f"person [bold]{res.meta['person_id']}[/bold] (ids: {', '.join(res.meta['ids'])})")
+        print_rows(res.rows, columns=["timestamp", "type", "event", "name", "channel", "revenue", "source"])
+
+
+@journeys_app.command("validate")
+@handle_errors
+def journeys_validate(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """Check every journey file; report each problem with file, line and field."""
+    from cxjourney.config import load_settings
+    from cxjourney.workspace import Workspace
+
+    ws = Workspace(load_settings(workspace))
+    journeys, problems = ws.check_journeys()
+    if as_json:
+        print_json({"ok": not problems, "journeys": [j.id for j in journeys], "errors": problems})
+    else:
+        for p in problems:
+            err_console.print(f"{p['file']}:{p['line']}: {p['field'] or '(file)'}: {p['message']}", highlight=False)
+        if not problems:
+            console.print(f"[green]ok[/green]: {len(journeys)} journey(s) valid: {', '.join(j.id for j in journeys) or 'none'}")
+    if problems:
+        raise typer.Exit(1)
+
+
+@journeys_app.command("list")
+@handle_errors
+def journeys_list(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """List the journeys with their stages and touchpoints."""
+    from cxjourney.config import load_settings
+    from cxjourney.workspace import Workspace
+
+    js = Workspace(load_settings(workspace)).journeys()
+    rows = [{"journey": j.id, "version": j.version, "stage": s.id, "touchpoints": [t.id for t in s.touchpoints]} for j in js for s in j.stages]
+    print_json({"rows": rows}) if as_json else print_rows(rows, "journeys")
+
+
+def _admin_store(workspace: Path):  # type: ignore[no-untyped-def]
+    from cxjourney.config import load_settings
+    from cxjourney.storage import connect
+
+    return connect(load_settings(workspace))
+
+
+@keys_app.command("create")
+@handle_errors
+def keys_create(kind: str = typer.Argument(..., help="'write' (send events) or 'token' (read)."),
+                role: str = typer.Option(None, help="Role of a token: admin, analyst or agent."),
+                name: str = typer.Option("", help="A label to recognise the key by."),
+                workspace: Path = WorkspaceOpt) -> None:
+    """Create a write key or a read token; prints the secret once."""
+    from cxjourney.security.keys import create_key
+
+    c = open_client(workspace, write=True)
+    try:
+        if c.mode == "local":
+            secret = create_key(c.store, kind, role=role, name=name)  # type: ignore[union-attr]
+        else:
+            secret = c.request("POST", "/api/v1/admin/keys", json={"kind": kind, "role": role, "name": name})["secret"]  # type: ignore[union-attr]
+    finally:
+        c.close()
+    sys.stdout.write(secret + "\n")
+
+
+@keys_app.command("list")
+@handle_errors
+def keys_list(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """List keys and tokens (never their secrets)."""
+    from cxjourney.security.keys import list_keys
+
+    c = open_client(workspace, write=True)
+    try:
+        rows = list_keys(c.store) if c.mode == "local" else c.request("GET", "/api/v1/admin/keys")["keys"]  # type: ignore[union-attr]
+    finally:
+        c.close()
+    print_json({"keys": rows}) if as_json else print_rows(rows, "keys")
+
+
+@keys_app.command("revoke")
+@handle_errors
+def keys_revoke(key_id: str, workspace: Path = WorkspaceOpt) -> None:
+    """Revoke a key or token by its id."""
+    from cxjourney.security.keys import revoke_key
+
+    c = open_client(workspace, write=True)
+    try:
+        if c.mode == "local":
+            revoke_key(c.store, key_id)  # type: ignore[union-attr]
+        else:
+            c.request("POST", f"/api/v1/admin/keys/{key_id}/revoke")  # type: ignore[union-attr]
+    finally:
+        c.close()
+    console.print(f"revoked {key_id}")
+
+
+@users_app.command("add")
+@handle_errors
+def users_add(name: str, role: str = typer.Option(..., help="admin, analyst or agent"),
+              language: str = typer.Option(None, help="en or pl"), workspace: Path = WorkspaceOpt) -> None:
+    """Add (or reset) a dashboard user; the password is read from standard input."""
+    from cxjourney.security.keys import add_user
+
+    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    c = open_client(workspace, write=True)
+    try:
+        if c.mode == "local":
+            add_user(c.store, name, role, password, language)  # type: ignore[union-attr]
+        else:
+            c.request("POST", "/api/v1/admin/users", json={"username": name, "role": role, "password": password, "language": language})  # type: ignore[union-attr]
+    finally:
+        c.close()
+    console.print(f"user {name} ({role}) saved")
+
+
+def build() -> typer.Typer:
+    app.add_typer(journeys_app, name="journeys")
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(users_app, name="users")
+    from cxjourney.cli import importer
+
+    app.add_typer(importer.app, name="import")
+    # Domain sub-apps: one line each.
+    return app
+
+
+def main() -> None:
+    build()(prog_name="cxjourney")
+
+
+if __name__ == "__main__":
+    main()

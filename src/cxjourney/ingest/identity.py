@@ -1,0 +1,64 @@
+"""Identity stitching: every anonymous id and user id maps to one canonical person id.
+
+Rules (Segment's identity model): an event with a userId belongs to that user's person; an anonymousId
+seen with a userId (identify, or any event carrying both) joins the user's person, and the anonymous
+history moves with it; ``alias(previousId, userId)`` merges previousId's person into userId's person.
+Merges rewrite ``events.person_id`` and ``identities`` in the same transaction as the events that caused them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class IdentityMap:
+    """In-memory mirror of the ``identities`` table, owned by the single writer."""
+
+    def __init__(self, con: Any):
+        self.map: dict[str, str] = dict(con.execute("SELECT id, person_id FROM identities").fetchall())
+
+    def person_of(self, any_id: str) -> str:
+        return self.map.get(any_id, any_id)
+
+    def resolve(self, row: dict[str, Any], new_ids: dict[str, str], merges: list[tuple[str, str]]) -> str:
+        """The person id for ``row``; records new identities and merges (old_person -> new_person)."""
+        uid, aid = row["user_id"], row["anonymous_id"]
+        if row["type"] == "alias":
+            prev = row["properties"]["previous_id"]
+            target = self.person_of(uid)
+            self._ensure(uid, target, new_ids)
+            old = self.person_of(prev)
+            if prev not in self.map:
+                self._ensure(prev, target, new_ids)
+            if old != target:
+                self._merge(old, target, new_ids, merges)
+            return target
+        if uid is not None:
+            person = self.person_of(uid)
+            self._ensure(uid, person, new_ids)
+            if aid is not None:
+                old = self.map.get(aid)
+                if old is None:
+                    self._ensure(aid, person, new_ids)
+                elif old != person and old == aid:
+                    # An anonymous visitor who now identifies: their history joins the user.
+                    self._merge(old, person, new_ids, merges)
+            return person
+        person = self.person_of(aid)
+        self._ensure(aid, person, new_ids)
+        return person
+
+    def _ensure(self, any_id: str, person: str, new_ids: dict[str, str]) -> None:
+        if self.map.get(any_id) != person:
+            self.map[any_id] = person
+            new_ids[any_id] = person
+
+    def _merge(self, old: str, new: str, new_ids: dict[str, str], merges: list[tuple[str, str]]) -> None:
+        for k, v in list(self.map.items()):
+            if v == old:
+                self.map[k] = new
+                new_ids[k] = new
+        merges.append((old, new))
+
+    def rollback(self, con: Any) -> None:
+        self.map = dict(con.execute("SELECT id, person_id FROM identities").fetchall())

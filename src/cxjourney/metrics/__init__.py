@@ -1,0 +1,1 @@
+"""Metrics: Ibis expressions for scores and rates, and the statistics that make them honest."""

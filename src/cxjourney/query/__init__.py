@@ -1,0 +1,20 @@
+"""The query layer. Importing a domain's query module registers its queries; :func:`load_all` imports them."""
+
+from __future__ import annotations
+
+import importlib
+
+from cxjourney.query.registry import QueryContext, Result, register, registry, run_query
+
+# Each domain's module that registers queries. Add one line per module.
+QUERY_MODULES: list[str] = [
+    "cxjourney.query.core_queries",
+]
+
+
+def load_all() -> None:
+    for mod in QUERY_MODULES:
+        importlib.import_module(mod)
+
+
+__all__ = ["QueryContext", "Result", "load_all", "register", "registry", "run_query"]

@@ -1,0 +1,1 @@
+"""Pydantic contracts shared across packages."""

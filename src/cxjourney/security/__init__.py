@@ -1,0 +1,1 @@
+"""Keys, tokens, users and roles."""

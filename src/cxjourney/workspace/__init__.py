@@ -1,0 +1,108 @@
+"""A workspace: a directory with cxjourney.toml, journeys/, surveys/ and the DuckDB file."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cxjourney.config import CONFIG_FILE, Settings, load_settings
+from cxjourney.errors import ValidationFailed
+from cxjourney.journeys import Journey, check_journeys
+from cxjourney.schema.yamlfile import load_yaml
+
+CLI_TOKEN_FILE = ".cxjourney/cli-token"
+
+
+class Workspace:
+    """Files of a workspace. Journeys and surveys are read from disk when asked (they are code)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.root = settings.workspace
+
+    @property
+    def journeys_dir(self) -> Path:
+        return self.root / "journeys"
+
+    @property
+    def surveys_dir(self) -> Path:
+        return self.root / "surveys"
+
+    def survey_ids(self) -> list[str]:
+        """Ids of the surveys defined in surveys/ (the survey package validates their content)."""
+        ids = []
+        if self.surveys_dir.exists():
+            for p in sorted([*self.surveys_dir.glob("*.yaml"), *self.surveys_dir.glob("*.yml")]):
+                try:
+                    data, _ = load_yaml(p)
+                except ValidationFailed:
+                    continue
+                if isinstance(data, dict) and isinstance(data.get("id"), str):
+                    ids.append(data["id"])
+        return ids
+
+    def check_journeys(self) -> tuple[list[Journey], list[dict[str, Any]]]:
+        return check_journeys(self.journeys_dir, self.survey_ids())
+
+    def journeys(self) -> list[Journey]:
+        """Valid journeys (invalid files are skipped here; `cxjourney journeys validate` reports them)."""
+        return self.check_journeys()[0]
+
+    def journey(self, journey_id: str | None = None) -> Journey:
+        from cxjourney.errors import NotFound
+
+        js = self.journeys()
+        if not js:
+            raise NotFound(f"no valid journey in {self.journeys_dir}")
+        if journey_id is None:
+            return js[0]
+        for j in js:
+            if j.id == journey_id:
+                return j
+        raise NotFound(f"unknown journey {journey_id!r}", errors=[{"field": "journey", "value": journey_id, "message": f"known: {[j.id for j in js]}"}])
+
+    def cli_token(self) -> str | None:
+        p = self.root / CLI_TOKEN_FILE
+        return p.read_text().strip() if p.exists() else None
+
+
+def template_dir() -> Path:
+    return Path(str(resources.files("cxjourney.demo") / "template"))
+
+
+def init_workspace(directory: str | Path, *, with_examples: bool = True) -> Settings:
+    """Create cxjourney.toml, journeys/, surveys/ and the DuckDB file (idempotent; never overwrites)."""
+    from cxjourney.security.keys import ensure_cli_token
+    from cxjourney.storage import connect
+
+    root = Path(directory).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    cfg = root / CONFIG_FILE
+    if not cfg.exists():
+        cfg.write_text(
+            "# cxjourney workspace settings (docs/settings.md). CXJ_* environment variables override them.\n"
+            'database = "cxjourney.duckdb"\n'
+            'host = "127.0.0.1"\n'
+            "port = 8000\n"
+            'language = "en"\n'
+            "min_sample = 30\n"
+            "session_timeout_minutes = 30\n"
+            "churn_window_days = 90\n"
+            "survey_fatigue_days = 30\n"
+            f'secret_key = "{secrets.token_urlsafe(32)}"\n',
+            encoding="utf-8",
+        )
+    for sub in ("journeys", "surveys"):
+        (root / sub).mkdir(exist_ok=True)
+        if with_examples:
+            src = template_dir() / sub
+            for f in src.iterdir():
+                if f.suffix in (".yaml", ".yml") and not (root / sub / f.name).exists():
+                    shutil.copyfile(f, root / sub / f.name)
+    settings = load_settings(root)
+    with connect(settings) as store:
+        ensure_cli_token(store, root)
+    return settings
