@@ -216,6 +216,7 @@ def build() -> typer.Typer:
 
     app.add_typer(importer.app, name="import")
     # Domain sub-apps: one line each.
+    from cxjourney.cli import text as text_cli; app.add_typer(text_cli.app, name="text")  # noqa: E702
     return app
 
 
