@@ -12,6 +12,8 @@ QUERY_MODULES: list[str] = [
     "cxjourney.surveys.queries",
     "cxjourney.surveys.change",
     "cxjourney.models.queries",
+    "cxjourney.analytics.queries",
+    "cxjourney.analytics.journey_queries",
 ]
 
 
