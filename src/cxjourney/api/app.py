@@ -120,4 +120,6 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     app.include_router(read.router)
     app.include_router(admin.router)
     # Domain routers: one line each.
+    from cxjourney.dashboard import install as install_dashboard
+    install_dashboard(app)
     return app
