@@ -127,4 +127,6 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     # Domain routers: one line each.
     app.include_router(__import__("cxjourney.api.routes_surveys", fromlist=["router"]).router)
     __import__("cxjourney.api.routes_models", fromlist=["install"]).install(app)
+    from cxjourney.dashboard import install as install_dashboard
+    install_dashboard(app)
     return app

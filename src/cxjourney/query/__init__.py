@@ -14,6 +14,7 @@ QUERY_MODULES: list[str] = [
     "cxjourney.models.queries",
     "cxjourney.analytics.queries",
     "cxjourney.analytics.journey_queries",
+    "cxjourney.dashboard.queries",
 ]
 
 
