@@ -120,4 +120,5 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     app.include_router(read.router)
     app.include_router(admin.router)
     # Domain routers: one line each.
+    from cxjourney.api import routes_text; app.include_router(routes_text.router)  # noqa: E702
     return app
