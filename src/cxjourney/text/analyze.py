@@ -29,7 +29,8 @@ def load_comments(store: Any, *, only_missing: bool = False) -> pd.DataFrame:
 def analyze_comments(store: Any, analyzer: SentimentAnalyzer, *, now: datetime, only_missing: bool = False,
                      themes_k: int = 6, seed: int = 0) -> dict[str, Any]:
     """Score every comment (or only those not analysed yet) and write ``comment_analysis``."""
-    df = load_comments(store, only_missing=only_missing)
+    with store.lock:  # the connection is shared with the server's other threads
+        df = load_comments(store, only_missing=only_missing)
     texts = df["comment"].astype(str).tolist()
     hints = [h if h in ("pl", "en") else "unknown" for h in df["language"].fillna("").astype(str).str.lower()]
     langs = [detect_language(t, default=h) for t, h in zip(texts, hints, strict=True)]
