@@ -208,6 +208,9 @@ def build() -> typer.Typer:
 
     app.add_typer(importer.app, name="import")
     # Domain sub-apps: one line each.
+    from cxjourney.cli import demo as demo_cli  # noqa: E402
+
+    app.command("demo")(demo_cli.demo)
     return app
 
 
