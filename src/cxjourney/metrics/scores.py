@@ -80,11 +80,14 @@ def local_time(ts: Any, timezone: str = "UTC") -> Any:
 
 
 def responses_view(store: Any, *, place: dict[str, tuple[str, str]] | None = None, traits: Sequence[str] = (),
-                   timezone: str = "UTC") -> ibis.Table:
-    """The responses table with stage/journey filled in from the journeys (touchpoint -> journey, stage),
+                   timezone: str = "UTC", survey_touchpoints: dict[str, str] | None = None) -> ibis.Table:
+    """The responses table with touchpoint filled in from the survey definitions (survey -> touchpoint) and
+    stage/journey from the journeys (touchpoint -> journey, stage),
     ``survey``/``question`` aliases, ``local_ts`` (wall-clock time in ``timezone``), and one
     ``segment:<trait>`` column per requested person trait."""
     r = store.table("responses")
+    if survey_touchpoints:
+        r = r.mutate(touchpoint=r.touchpoint.coalesce(r.survey_id.substitute(survey_touchpoints, else_=ibis.null())))
     place = place or {}
     stage_map = {tp: st for tp, (_, st) in place.items()}
     journey_map = {tp: j for tp, (j, _) in place.items()}
