@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -76,6 +77,10 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
         app.state.keys = KeyCache(st)
         for hook in app.state.startup_hooks:
             hook(app)
+        # Everything loaded so far (libraries, caches) lives as long as the server: keep it out of the cyclic
+        # garbage collector's scans, which otherwise walk it again and again under ingestion load.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -121,4 +126,7 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     app.include_router(admin.router)
     # Domain routers: one line each.
     app.include_router(__import__("cxjourney.api.routes_surveys", fromlist=["router"]).router)
+    __import__("cxjourney.api.routes_models", fromlist=["install"]).install(app)
+    from cxjourney.dashboard import install as install_dashboard
+    install_dashboard(app)
     return app

@@ -218,6 +218,8 @@ def build() -> typer.Typer:
     # Domain sub-apps: one line each.
     app.add_typer(__import__("cxjourney.cli.surveys", fromlist=["app"]).app, name="surveys")
     app.add_typer(__import__("cxjourney.cli.metrics", fromlist=["app"]).app, name="metrics")
+    app.add_typer(__import__("cxjourney.cli.clv", fromlist=["app"]).app, name="clv")
+    from cxjourney.cli import text as text_cli; app.add_typer(text_cli.app, name="text")  # noqa: E702
     return app
 
 

@@ -11,6 +11,10 @@ QUERY_MODULES: list[str] = [
     "cxjourney.query.core_queries",
     "cxjourney.surveys.queries",
     "cxjourney.surveys.change",
+    "cxjourney.models.queries",
+    "cxjourney.analytics.queries",
+    "cxjourney.analytics.journey_queries",
+    "cxjourney.dashboard.queries",
 ]
 
 
