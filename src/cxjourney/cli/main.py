@@ -250,6 +250,7 @@ def build() -> typer.Typer:
     app.add_typer(__import__("cxjourney.cli.metrics", fromlist=["app"]).app, name="metrics")
     app.add_typer(__import__("cxjourney.cli.clv", fromlist=["app"]).app, name="clv")
     app.add_typer(__import__("cxjourney.cli.text", fromlist=["app"]).app, name="text")
+    app.add_typer(__import__("cxjourney.cli.alerts", fromlist=["app"]).app, name="alerts")
     app.command("demo")(__import__("cxjourney.cli.demo", fromlist=["demo"]).demo)
     return app
 

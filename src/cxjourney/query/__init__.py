@@ -16,6 +16,7 @@ QUERY_MODULES: list[str] = [
     "cxjourney.analytics.journey_queries",
     "cxjourney.dashboard.queries",
     "cxjourney.text.queries",
+    "cxjourney.alerts.queries",
 ]
 
 
