@@ -156,7 +156,6 @@ class Mailbox:
 def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     """A real SMTP server (aiosmtpd) on loopback."""
     from aiosmtpd.controller import Controller
-
     from tests.conftest import free_port
 
     box = Mailbox()

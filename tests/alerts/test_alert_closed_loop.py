@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from tests.alerts.conftest import NOW, add_answer
 
 from cxjourney.alerts import run_check, update_alert
 from cxjourney.alerts.loop import median_interval
 from cxjourney.errors import NotFound, ValidationFailed
 from cxjourney.metrics.stats import wilson
 from cxjourney.query import QueryContext, run_query
-from tests.alerts.conftest import NOW, add_answer
 
 
 def _case(store: Any, settings: Any, response_id: str) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from tests.alerts.conftest import NOW
+
 from cxjourney.alerts import run_check
 from cxjourney.alerts.detect import block_start, windows
-from tests.alerts.conftest import NOW
 
 
 def _by_kind(out: dict[str, Any], kind: str) -> list[dict[str, Any]]:
