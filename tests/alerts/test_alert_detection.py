@@ -9,7 +9,7 @@ from typing import Any
 from tests.alerts.conftest import NOW
 
 from cxjourney.alerts import run_check
-from cxjourney.alerts.detect import block_start, windows
+from cxjourney.alerts.detect import windows
 
 
 def _by_kind(out: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -20,8 +20,6 @@ def test_windows_are_the_last_days_and_the_baseline_just_before() -> None:
     w = windows(date(2026, 6, 30), 7, 28)
     assert (w["b_from"], w["b_to"]) == (date(2026, 6, 24), date(2026, 6, 30))
     assert (w["a_from"], w["a_to"]) == (date(2026, 5, 27), date(2026, 6, 23))
-    assert block_start(date(1970, 1, 15), 7) == date(1970, 1, 15)
-    assert block_start(date(1970, 1, 21), 7) == date(1970, 1, 15)
 
 
 def test_significant_drop_alerts_only_at_the_touchpoint_that_dropped(store: Any, settings: Any) -> None:
@@ -54,6 +52,18 @@ def test_running_the_check_again_creates_nothing_twice(store: Any, settings: Any
     assert again["created"] == {"score_drop": 0, "detractor": 0}
     assert again["found"] == first["found"]
     assert store.con.execute("SELECT count(*) FROM alerts").fetchall()[0][0] == 3
+
+
+def test_a_lasting_drop_alerts_again_only_after_a_window(store: Any, settings: Any) -> None:
+    first = run_check(store, settings, now=NOW)
+    next_day = run_check(store, settings, now=NOW + timedelta(days=1))
+    assert first["created"]["score_drop"] == 1
+    assert next_day["found"]["score_drop"] == 1 and next_day["created"]["score_drop"] == 0
+    # Once the last alert is a window old, the same lasting drop alerts again.
+    store.con.execute("UPDATE alerts SET created_at = created_at - INTERVAL 7 DAY WHERE kind = 'score_drop'")
+    again = run_check(store, settings, now=NOW + timedelta(days=1))
+    assert again["created"]["score_drop"] == 1
+    assert [a["dedupe_key"] for a in again["alerts"]] == ["score_drop:nps:checkout:2026-07-01"]
 
 
 def test_only_recent_detractors_with_a_negative_comment_become_cases(store: Any, settings: Any) -> None:

@@ -19,7 +19,6 @@ from cxjourney.query import QueryContext, run_query
 
 METRICS = ("nps", "csat", "ces")
 NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
-EPOCH = date(1970, 1, 1)
 
 
 def local_today(now: datetime, timezone: str) -> date:
@@ -32,12 +31,6 @@ def windows(today: date, window_days: int, baseline_days: int) -> dict[str, date
     b_from = today - timedelta(days=window_days - 1)
     a_to = b_from - timedelta(days=1)
     return {"a_from": a_to - timedelta(days=baseline_days - 1), "a_to": a_to, "b_from": b_from, "b_to": today}
-
-
-def block_start(today: date, window_days: int) -> date:
-    """Start of the ``window_days``-long block (counted from 1970-01-01) containing today: a drop alerts at most
-    once per metric, touchpoint and block however often the check runs."""
-    return EPOCH + timedelta(days=((today - EPOCH).days // window_days) * window_days)
 
 
 def _fmt(metric: str, v: float | None) -> str:
@@ -56,7 +49,6 @@ def score_drops(ctx: QueryContext) -> list[dict[str, Any]]:
     s = ctx.settings
     today = local_today(ctx.now, s.timezone)
     w = windows(today, s.alert_window_days, s.alert_baseline_days)
-    block = block_start(today, s.alert_window_days)
     out: list[dict[str, Any]] = []
     for metric in METRICS:
         params = {"metric": metric, "compare": "period", "by": ["touchpoint"], "alpha": s.alert_alpha,
@@ -72,7 +64,7 @@ def score_drops(ctx: QueryContext) -> list[dict[str, Any]]:
                        "baseline": r["a"], "current": r["b"], "baseline_value": r["a_value"], "current_value": r["b_value"],
                        "difference": r["value"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n_baseline": r["n_a"],
                        "n_current": r["n_b"], "p_value": r["p_value"], "p_adjusted": r["p_adjusted"], "alpha": s.alert_alpha}
-            out.append({"kind": "score_drop", "dedupe_key": f"score_drop:{metric}:{tp}:{block.isoformat()}",
+            out.append({"kind": "score_drop", "dedupe_key": f"score_drop:{metric}:{tp}:{today.isoformat()}",
                         "title": title, "details": details, "touchpoint": tp})
     return out
 
