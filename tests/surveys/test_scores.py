@@ -154,3 +154,11 @@ def test_periods_and_date_ranges_use_the_timezone_setting(store: Any) -> None:
     assert run_query(warsaw, "nps", {"period": "month"}).rows[0]["period"] == "2026-02-01"
     assert run_query(warsaw, "nps", {"from": "2026-02-01", "to": "2026-02-01"}).rows[0]["n"] == 1
     assert run_query(_ctx(store), "nps", {"from": "2026-02-01", "to": "2026-02-01"}).rows == []
+
+
+def test_a_misspelt_segment_trait_gets_a_note_and_no_comparison_with_nothing(store: Any) -> None:
+    _put(store, _answers("nps", [9, 10, 3] * 20))
+    res = run_query(_ctx(store), "nps", {"by": ["segment:plann"]})
+    assert [r["segment:plann"] for r in res.rows] == [None] and "plann" in res.meta["notes"][0]
+    res = run_query(_ctx(store), "score_change", {"metric": "nps", "compare": "segment", "by": ["segment:plann"]})
+    assert res.rows == [] and any("only one group" in n for n in res.meta["notes"])

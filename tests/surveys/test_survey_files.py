@@ -126,3 +126,20 @@ def test_imported_answers_without_touchpoint_get_their_surveys_touchpoint_and_st
     r = runner.invoke(build(), ["metrics", "ces", "--by", "touchpoint,stage", "--json", "-w", str(workspace)])
     (row,) = json.loads(r.stdout)["rows"]
     assert (row["touchpoint"], row["stage"]) == ("support", "retention")
+
+
+def test_links_skip_people_any_channel_asked_within_the_fatigue_window(workspace: Path, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    f = tmp_path / "widget-answers.csv"
+    f.write_text(f"user_id,survey_id,question_id,score,channel,timestamp\nc1,support-ces,ces,6,widget,{yesterday}\n", encoding="utf-8")
+    assert json.loads(runner.invoke(build(), ["import", "responses", str(f), "--json", "-w", str(workspace)]).stdout)["accepted"] == 1
+    r = runner.invoke(build(), ["surveys", "link", "relationship-nps", "--person", "c1", "--person", "c2", "--json", "-w", str(workspace)])
+    out = json.loads(r.stdout)
+    assert r.exit_code == 0 and [x["person"] for x in out["links"]] == ["c2"] and "sig=" in out["links"][0]["url"]
+    assert [x["person"] for x in out["skipped"]] == ["c1"] and out["skipped"][0]["last_asked"].startswith(yesterday[:10])
+    r = runner.invoke(build(), ["surveys", "link", "relationship-nps", "--person", "c1", "-w", str(workspace)])
+    assert r.exit_code == 1 and "skipped c1" in r.output
+    r = runner.invoke(build(), ["surveys", "link", "relationship-nps", "--person", "c1", "--force", "-w", str(workspace)])
+    assert r.exit_code == 0 and "/s/relationship-nps?u=c1&sig=" in r.output

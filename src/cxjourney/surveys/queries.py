@@ -25,11 +25,13 @@ DEFINITIONS = {
 
 class _Common(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
-    by: list[str] = Field(default_factory=list, description="touchpoint, stage, journey, channel, survey, language, question, segment:<trait>")
-    period: Literal["day", "week", "month"] | None = None
+    by: list[str] = Field(default_factory=list, description="Dimensions, one row per combination: touchpoint, stage, journey, channel, "
+                          "survey, language, question, segment:<trait> (a person trait, e.g. segment:plan).")
+    period: Literal["day", "week", "month"] | None = Field(
+        default=None, description="Also split by calendar day, week (Monday) or month, in the timezone setting.")
     date_from: date | None = Field(default=None, alias="from", description="First day (inclusive).")
     date_to: date | None = Field(default=None, alias="to", description="Last day (inclusive).")
-    journey: str | None = None
+    journey: str | None = Field(default=None, description="Only answers to surveys of this journey.")
     where: list[str] = Field(default_factory=list, description="key=value filters: touchpoint=, channel=, survey=, stage=, segment=trait:value")
 
     @field_validator("by", "where", mode="before")
@@ -44,19 +46,21 @@ class ScoreParams(_Common):
 
 
 class DistributionParams(_Common):
-    kind: Literal["nps", "csat", "ces"]
+    kind: Literal["nps", "csat", "ces"] = Field(description="Which score's answers to count.")
 
 
 class ChangeParams(_Common):
-    metric: Literal["nps", "csat", "ces"]
-    compare: Literal["period", "segment"] = "period"
+    metric: Literal["nps", "csat", "ces"] = Field(description="The score to compare.")
+    compare: Literal["period", "segment"] = Field(
+        default="period", description="period: window b against window a; segment: each group of `by` against the rest (or `baseline`).")
     a_from: date | None = Field(default=None, description="Baseline period start (compare=period).")
-    a_to: date | None = None
+    a_to: date | None = Field(default=None, description="Baseline period end, inclusive (compare=period).")
     b_from: date | None = Field(default=None, description="Current period start (compare=period).")
-    b_to: date | None = None
+    b_to: date | None = Field(default=None, description="Current period end, inclusive (compare=period).")
     baseline: str | None = Field(default=None, description="compare=segment: the group every other is compared with (default: the rest)")
-    alpha: float = Field(default=0.05, gt=0, lt=1)
-    measure: Literal["default", "mean", "easy"] = "default"
+    alpha: float = Field(default=0.05, gt=0, lt=1, description="Significance level applied to the Benjamini-Hochberg adjusted p-value.")
+    measure: Literal["default", "mean", "easy"] = Field(
+        default="default", description="csat: default top-2-box share or 'mean'; ces: default mean or 'easy' share")
 
 
 def _place(ctx: QueryContext) -> dict[str, tuple[str, str]]:
@@ -98,9 +102,19 @@ def _view(ctx: QueryContext, p: _Common, extra_dims: list[str] | None = None) ->
     return sc.apply_filters(t, where=where, date_from=p.date_from, date_to=p.date_to, journey=p.journey), list(p.by)
 
 
-def _meta(ctx: QueryContext, kind: str, rows: list[dict[str, Any]], **more: Any) -> dict[str, Any]:
-    return {"metric": kind, "definition": DEFINITIONS.get(kind), "confidence": ctx.settings.confidence,
-            "min_sample": ctx.settings.min_sample, "n": sum(r.get("n", 0) for r in rows), **more}
+def segment_notes(rows: list[dict[str, Any]], by: list[str]) -> list[str]:
+    """A note for each segment dimension no respondent has a value for (a misspelt trait shows as one empty group)."""
+    return [f"no respondent has the person trait {sc.segment_trait(d)!r}: check its spelling (the rows show it as empty)"
+            for d in by if sc.segment_trait(d) and rows and all(r.get(d) is None for r in rows)]
+
+
+def _meta(ctx: QueryContext, kind: str, rows: list[dict[str, Any]], by: list[str] | None = None, **more: Any) -> dict[str, Any]:
+    out = {"metric": kind, "definition": DEFINITIONS.get(kind), "confidence": ctx.settings.confidence,
+           "min_sample": ctx.settings.min_sample, "n": sum(r.get("n", 0) for r in rows), **more}
+    notes = segment_notes(rows, by or [])
+    if notes:
+        out["notes"] = notes
+    return out
 
 
 def _scores(kind: str, ctx: QueryContext, p: ScoreParams) -> Result:
@@ -114,7 +128,7 @@ def _scores(kind: str, ctx: QueryContext, p: ScoreParams) -> Result:
                      **sc.score_row(kind, rec, min_sample=ctx.settings.min_sample, confidence=ctx.settings.confidence, measure=p.measure)})
     keys = [*by, "period"] if p.period else by
     rows.sort(key=lambda r: sc.sort_key(r, keys))
-    return Result(rows=rows, meta=_meta(ctx, kind, rows, measure=p.measure))
+    return Result(rows=rows, meta=_meta(ctx, kind, rows, by, measure=p.measure))
 
 
 @register("nps", ScoreParams, summary="Net Promoter Score with its adjusted-Wald interval, by any dimension and period.")
@@ -201,6 +215,11 @@ def response_rate(ctx: QueryContext, params: _Common) -> Result:
         rows.append(row)
     keys = [*params.by, "period"] if params.period else params.by
     rows.sort(key=lambda r: sc.sort_key(r, keys))
-    return Result(rows=rows, meta={"metric": "response_rate", "definition": "distinct surveys answered / distinct 'Survey Shown' (by response id); imported answers never shown are not counted",
-                                   "confidence": ctx.settings.confidence, "min_sample": ctx.settings.min_sample, "n": sum(r["n"] for r in rows)})
+    meta: dict[str, Any] = {"metric": "response_rate", "confidence": ctx.settings.confidence, "min_sample": ctx.settings.min_sample,
+                            "definition": "distinct surveys answered / distinct 'Survey Shown' (by response id); imported answers never shown are not counted",
+                            "n": sum(r["n"] for r in rows)}
+    notes = segment_notes(rows, params.by)
+    if notes:
+        meta["notes"] = notes
+    return Result(rows=rows, meta=meta)
 
