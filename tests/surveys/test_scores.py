@@ -162,3 +162,17 @@ def test_a_misspelt_segment_trait_gets_a_note_and_no_comparison_with_nothing(sto
     assert [r["segment:plann"] for r in res.rows] == [None] and "plann" in res.meta["notes"][0]
     res = run_query(_ctx(store), "score_change", {"metric": "nps", "compare": "segment", "by": ["segment:plann"]})
     assert res.rows == [] and any("only one group" in n for n in res.meta["notes"])
+
+
+def test_shortcut_filters_survey_channel_and_segment_narrow_every_score(store: Any) -> None:
+    # The dashboard passes its survey, channel and segment boxes as these parameters.
+    _put(store, _answers("nps", [10] * 5, channel="email", users=[f"v{i}" for i in range(5)]))
+    _put(store, _answers("nps", [0] * 3, start=50, channel="widget", users=[f"n{i}" for i in range(3)]))
+    store.writer.write([normalize({"type": "identify", "userId": f"v{i}", "traits": {"segment": "vip", "plan": "pro"}}, 0, received_at=NOW)
+                        for i in range(5)])
+    ctx = _ctx(store)
+    assert run_query(ctx, "nps", {"channel": "widget"}).rows[0]["n"] == 3
+    assert run_query(ctx, "nps", {"segment": "vip"}).rows[0]["value"] == 100.0
+    assert run_query(ctx, "nps", {"segment": "plan:pro", "survey": "s-nps"}).rows[0]["n"] == 5
+    assert run_query(ctx, "nps", {"survey": "other"}).rows == []
+    assert run_query(ctx, "response_rate", {"channel": "widget"}).rows == []

@@ -164,3 +164,19 @@ def test_import_with_kind_reads_foreign_questions_and_rejects_scores_off_the_sca
     r = runner.invoke(build(), ["metrics", "nps", "--by", "survey", "--json", "-w", str(workspace)])
     (row,) = json.loads(r.stdout)["rows"]
     assert (row["survey"], row["promoters"], row["detractors"], row["n"]) == ("old-tool", 1, 1, 2)
+
+
+def test_score_distribution_defaults_to_the_score_question_of_the_survey(workspace: Path, tmp_path: Path) -> None:
+    from cxjourney.cli.client import open_client
+
+    f = tmp_path / "ces.csv"
+    f.write_text("user_id,survey_id,question_id,score,timestamp\nc1,support-ces,ces,6,2026-01-02T10:00:00\n"
+                 "c2,support-ces,ces,2,2026-01-02T11:00:00\n", encoding="utf-8")
+    runner.invoke(build(), ["import", "responses", str(f), "--json", "-w", str(workspace)])
+    client = open_client(workspace)
+    try:
+        res = client.run("score_distribution", {"survey": "support-ces"})
+        assert res.meta["kind"] == "ces" and [(r["score"], r["count"]) for r in res.rows] == [(2.0, 1), (6.0, 1)]
+        assert client.run("score_distribution", {}).meta["kind"] == "nps"
+    finally:
+        client.close()

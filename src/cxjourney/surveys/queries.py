@@ -33,11 +33,26 @@ class _Common(BaseModel):
     date_to: date | None = Field(default=None, alias="to", description="Last day (inclusive).")
     journey: str | None = Field(default=None, description="Only answers to surveys of this journey.")
     where: list[str] = Field(default_factory=list, description="key=value filters: touchpoint=, channel=, survey=, stage=, segment=trait:value")
+    survey: str | None = Field(default=None, description="Only this survey (same as where=survey=<id>).")
+    touchpoint: str | None = Field(default=None, description="Only this touchpoint (same as where=touchpoint=<id>).")
+    channel: str | None = Field(default=None, description="Only this channel (same as where=channel=<name>).")
+    segment: str | None = Field(default=None, description="Only people in this segment: trait:value (e.g. plan:pro); a bare value "
+                                "means the trait named 'segment' (as the dashboard's segment box).")
 
     @field_validator("by", "where", mode="before")
     @classmethod
     def _split(cls, v: Any) -> Any:
         return [x for x in v.split(",") if x] if isinstance(v, str) else v
+
+    def all_where(self) -> list[str]:
+        """``where`` plus the shortcut filters, as key=value items."""
+        out = list(self.where)
+        for key in ("survey", "touchpoint", "channel"):
+            if getattr(self, key):
+                out.append(f"{key}={getattr(self, key)}")
+        if self.segment:
+            out.append(f"segment={self.segment if ':' in self.segment else 'segment:' + self.segment}")
+        return out
 
 
 class ScoreParams(_Common):
@@ -46,7 +61,8 @@ class ScoreParams(_Common):
 
 
 class DistributionParams(_Common):
-    kind: Literal["nps", "csat", "ces"] = Field(description="Which score's answers to count.")
+    kind: Literal["nps", "csat", "ces"] | None = Field(
+        default=None, description="Which score's answers to count; default: the score question of `survey` when given, else nps.")
 
 
 class ChangeParams(_Common):
@@ -92,7 +108,7 @@ def _survey_touchpoints(ctx: QueryContext) -> dict[str, str]:
 
 def _view(ctx: QueryContext, p: _Common, extra_dims: list[str] | None = None) -> tuple[ibis.Table, list[str]]:
     sc.check_dimensions(p.by)
-    where = sc.parse_where(p.where)
+    where = sc.parse_where(p.all_where())
     dims = [*p.by, *(extra_dims or [])]
     traits = [t for d in dims if (t := sc.segment_trait(d))] + [t for c, _ in where if (t := sc.segment_trait(c))]
     t = sc.responses_view(ctx.store, place=_place(ctx), traits=traits, timezone=ctx.settings.timezone,
@@ -148,8 +164,9 @@ def ces(ctx: QueryContext, params: ScoreParams) -> Result:
 
 @register("score_distribution", DistributionParams, summary="How many answers each score value got, with shares and intervals.")
 def score_distribution(ctx: QueryContext, params: DistributionParams) -> Result:
+    kind = params.kind or _survey_kind(ctx, params.survey) or "nps"
     t, by = _view(ctx, params)
-    df = sc.distribution(t, kind=params.kind, by=by, period=params.period).execute()
+    df = sc.distribution(t, kind=kind, by=by, period=params.period).execute()
     recs = df.to_dict(orient="records")
     keys = [*by, "period"] if params.period else by
     totals: dict[tuple[Any, ...], int] = {}
@@ -165,7 +182,21 @@ def score_distribution(ctx: QueryContext, params: DistributionParams) -> Result:
         r["count"] = r.pop("k")
         rows.append(r)
     rows.sort(key=lambda r: (*sc.sort_key(r, keys), r["score"]))
-    return Result(rows=rows, meta={**_meta(ctx, params.kind, []), "n": sum(totals.values()), "value": "share of the group's answers"})
+    return Result(rows=rows, meta={**_meta(ctx, kind, []), "kind": kind, "n": sum(totals.values()), "value": "share of the group's answers"})
+
+
+def _survey_kind(ctx: QueryContext, survey_id: str | None) -> str | None:
+    """The score kind (nps/csat/ces) of a survey's first score question, from surveys/."""
+    if survey_id is None or ctx.workspace is None:
+        return None
+    try:
+        from cxjourney.surveys.loader import cached_catalogue
+
+        q = cached_catalogue(ctx.settings).surveys.get(survey_id)
+    except Exception:  # unreadable survey files: fall back to the default kind
+        return None
+    sq = q.score_question() if q is not None else None
+    return sq.stored_kind if sq is not None and sq.stored_kind in sc.SCORE_KINDS else None
 
 
 # ---- response rate ------------------------------------------------------------------------------
@@ -174,7 +205,7 @@ def score_distribution(ctx: QueryContext, params: DistributionParams) -> Result:
 @register("response_rate", _Common, summary="Surveys answered / surveys shown (Wilson interval), by survey, touchpoint, channel, period.")
 def response_rate(ctx: QueryContext, params: _Common) -> Result:
     sc.check_dimensions(params.by)
-    where = sc.parse_where(params.where)
+    where = sc.parse_where(params.all_where())
     place = _place(ctx)
     ev = ctx.store.table("events")
     shown = ev.filter((ev.type == "track") & (ev.event == "Survey Shown"))
