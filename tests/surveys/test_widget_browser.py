@@ -85,8 +85,9 @@ def site(live_server: Any) -> Iterator[dict[str, Any]]:
         th.join(timeout=10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium for the module; each test opens its own contexts (separate cookies and storage)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed")
     from playwright.sync_api import sync_playwright
@@ -169,6 +170,41 @@ def test_widget_asks_after_its_trigger_stores_the_answer_records_dismissal_and_r
                               "WHERE event = 'Survey Shown' ORDER BY seq")
     assert shown == [("alice", "widget-test"), ("bob", "widget-test")]
     ctx.close()
+
+
+EXIT_SURVEY = """\
+id: widget-exit
+name: {en: Before you go, pl: Zanim wyjdziesz}
+touchpoint: browse
+channels: [widget]
+widget:
+  triggers:
+    - {exit_intent: true}
+questions:
+  - id: csat
+    type: csat
+    text: {en: How was your visit, pl: Jak minęła wizyta}
+"""
+
+
+def test_widget_waits_for_consent_and_fires_on_exit_intent(live_server: Any, site: dict[str, Any], browser: Any) -> None:
+    (live_server.settings.workspace / "surveys" / "widget-exit.yaml").write_text(EXIT_SURVEY, encoding="utf-8")
+    site["pages"]["/consent"] = (
+        '<!doctype html><html lang="pl"><head><meta charset="utf-8"><title>shop</title></head><body><p>sklep</p>'
+        f'<script src="{live_server.url}/w/widget.js" data-key="{live_server.write_key}" data-user-id="dana" '
+        'data-require-consent="true"></script></body></html>')
+    page = browser.new_page()
+    page.goto(site["url"] + "/consent")
+    page.wait_for_function("window.cxj && window.cxj.ready")
+    # Without consent the widget does not even ask the server (checked synchronously: show() -> attempt()).
+    assert page.evaluate("cxj.show('widget-exit'), cxj.decisions.length") == 0
+    page.evaluate("cxj.consent(true)")
+    page.dispatch_event("html", "mouseout", {"clientY": 0})  # the pointer leaves the window at the top
+    dialog = page.get_by_role("dialog", name="Zanim wyjdziesz")  # Polish page, Polish texts
+    dialog.wait_for(timeout=10_000)
+    assert dialog.get_by_role("button", name="Wyślij").is_visible()
+    assert page.evaluate("cxj.decisions") == [{"survey": "widget-exit", "show": True, "reason": None}]
+    page.close()
 
 
 def test_hosted_page_works_by_keyboard_and_shows_a_script_comment_as_text(live_server: Any, browser: Any) -> None:
