@@ -49,7 +49,10 @@ class RemoteClient:
         return body
 
     def run(self, name: str, params: dict[str, Any] | None = None, *, now: datetime | None = None) -> Result:
-        body = self.request("POST", "/api/v1/query", json={"query": name, "params": params or {}})
+        payload: dict[str, Any] = {"query": name, "params": params or {}}
+        if now is not None:
+            payload["now"] = now.isoformat()
+        body = self.request("POST", "/api/v1/query", json=payload)
         return Result.model_validate(body)
 
     def close(self) -> None:
