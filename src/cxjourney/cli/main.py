@@ -66,7 +66,16 @@ def serve(workspace: Path = WorkspaceOpt, host: str = typer.Option(None, help="O
         raise CXJError(f"no workspace at {settings.workspace}: run 'cxjourney init {workspace}' first")
     app_ = create_app(settings)
     console.print(f"cxjourney {__version__} serving [bold]{settings.workspace}[/bold] on {settings.base_url}")
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    from cxjourney.workspace import Workspace
+
+    # Where this server answers, so that CLI commands on the workspace reach it even with --host/--port.
+    ws = Workspace(settings)
+    app_.state.startup_hooks.append(lambda _app: ws.record_server(settings.host, settings.port))
+    app_.state.shutdown_hooks.append(lambda _app: ws.forget_server())  # uvicorn re-raises SIGTERM after shutdown
+    try:
+        uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    finally:
+        ws.forget_server()
 
 
 @app.command()

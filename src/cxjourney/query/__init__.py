@@ -11,6 +11,7 @@ QUERY_MODULES: list[str] = [
     "cxjourney.query.core_queries",
     "cxjourney.surveys.queries",
     "cxjourney.surveys.change",
+    "cxjourney.surveys.fatigue",
     "cxjourney.models.queries",
     "cxjourney.analytics.queries",
     "cxjourney.analytics.journey_queries",
