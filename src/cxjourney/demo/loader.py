@@ -25,6 +25,7 @@ PEOPLE_SCHEMA = pa.schema([
     ("pg", pa.int64()), ("person_id", pa.string()), ("user_id", pa.string()), ("anonymous_id", pa.string()),
     ("email", pa.string()), ("traits", pa.string()), ("locale", pa.string()), ("device", pa.string()),
 ])
+_BOUNDED = {"memory_limit": "'1GB'", "preserve_insertion_order": "false"}
 CLEARED_TABLES = ("events", "persons", "identities", "responses", "ad_costs", "comment_analysis", "customer_scores")
 
 
@@ -87,9 +88,18 @@ class Loader:
             ev_glob = str(self.dir / "events-*.parquet").replace("'", "''")
             pp_glob = str(self.dir / "people-*.parquet").replace("'", "''")
             con.execute(f"CREATE OR REPLACE TEMP VIEW _demo_people AS SELECT * FROM read_parquet('{pp_glob}')")
+            bounded = _BOUNDED if self.store.path != ":memory:" else {}  # an in-memory store must keep its memory
+            saved = {k: con.execute(f"SELECT current_setting('{k}')").fetchall()[0][0] for k in bounded}
             con.execute("BEGIN TRANSACTION")
             try:
-                con.execute(_events_sql(ev_glob, self.start, self.seed))
+                # Bounded memory: DuckDB spills the big sort to disk instead of holding it all.
+                for k, v in bounded.items():
+                    con.execute(f"SET {k} = {v}")
+                try:
+                    con.execute(_events_sql(ev_glob, self.start, self.seed))
+                finally:
+                    for k, v in saved.items():
+                        con.execute(f"SET {k} = '{v}'" if isinstance(v, str) else f"SET {k} = {v}")
                 end = f"TIMESTAMP '{period_end:%Y-%m-%d %H:%M:%S}'"
                 con.execute(
                     "INSERT INTO persons SELECT p.person_id, p.email, p.traits::JSON, e.first_seen, e.last_seen, "
@@ -218,5 +228,5 @@ def _events_sql(glob: str, start: datetime, seed: int) -> str:
                                  'campaign', json_object('name', campaign, 'source', c_source, 'medium', c_medium))
                 ELSE json_object('locale', locale, 'device', json_object('type', device)) END,
            'demo'
-    FROM j ORDER BY rn
+    FROM j
     """
