@@ -18,7 +18,7 @@ def _scores_by(store: Any, survey: str, condition_sql: str, join_event: str, key
         FROM responses r
         JOIN events s ON s.event = 'Survey Responded' AND s.properties->>'$.response_id' = r.response_id
         JOIN events e ON e.event = '{join_event}' AND e.properties->>'$.{key}' = s.properties->>'$.{key}'
-        WHERE r.survey_id = '{survey}' AND r.kind <> 'text'""")
+        WHERE r.survey_id = '{survey}' AND r.kind IN ('nps', 'csat', 'ces')""")
     return [r[0] for r in rows if r[1]], [r[0] for r in rows if not r[1]]
 
 
@@ -116,7 +116,7 @@ def test_survey_events_match_the_responses(small_demo):
     stages = dict(q(store, "SELECT survey_id, any_value(stage || '/' || touchpoint) FROM responses GROUP BY 1"))
     assert stages == {"checkout-csat": "purchase/order", "delivery-csat": "retention/delivery",
                       "support-ces": "retention/support", "relationship-nps": "advocacy/nps_survey"}
-    ranges = dict((r[0], (r[1], r[2])) for r in q(store, "SELECT kind, min(score), max(score) FROM responses WHERE kind <> 'text' GROUP BY 1"))
+    ranges = dict((r[0], (r[1], r[2])) for r in q(store, "SELECT kind, min(score), max(score) FROM responses WHERE kind IN ('nps', 'csat', 'ces') GROUP BY 1"))
     assert ranges["nps"][0] >= 0 and ranges["nps"][1] <= 10
     assert ranges["csat"][0] >= 1 and ranges["csat"][1] <= 5
     assert ranges["ces"][0] >= 1 and ranges["ces"][1] <= 7

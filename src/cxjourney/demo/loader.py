@@ -73,7 +73,7 @@ class Loader:
         self.con.register("_demo_responses", tbl)
         try:
             self.con.execute(
-                "INSERT INTO responses SELECT response_id, question_id, survey_id, kind, score, NULL, comment, person_id, "
+                "INSERT INTO responses SELECT response_id, question_id, survey_id, kind, score, answer, comment, person_id, "
                 "touchpoint, journey, stage, channel, language, ts, ts, 'demo' FROM ("
                 f"SELECT *, TIMESTAMP '{self.start:%Y-%m-%d %H:%M:%S}' + to_microseconds(us) AS ts FROM _demo_responses)"
             )
