@@ -37,13 +37,15 @@ def test_checkout_csat_is_lower_after_a_failed_payment(stats_demo):
     assert stats.mannwhitneyu(failed, smooth, alternative="less").pvalue < 0.01
 
 
-def test_nps_is_lower_for_buyers_who_had_a_late_parcel_or_a_ticket(stats_demo):
+def test_nps_is_lower_for_buyers_who_had_a_late_parcel_or_a_ticket_in_the_last_four_months(stats_demo):
     store, _ = stats_demo
     rows = q(store, """
         SELECT r.score,
-               exists(SELECT 1 FROM tickets t WHERE t.person_id = r.person_id AND t.timestamp < r.timestamp)
+               exists(SELECT 1 FROM tickets t WHERE t.person_id = r.person_id AND t.timestamp < r.timestamp
+                      AND t.timestamp > r.timestamp - INTERVAL 120 DAY)
                OR exists(SELECT 1 FROM events d WHERE d.event = 'Order Delivered' AND d.person_id = r.person_id
-                         AND d.timestamp < r.timestamp AND (d.properties->>'$.delay_days')::INT >= 2) AS trouble
+                         AND d.timestamp < r.timestamp AND d.timestamp > r.timestamp - INTERVAL 120 DAY
+                         AND (d.properties->>'$.delay_days')::INT >= 2) AS trouble
         FROM responses r
         WHERE r.kind = 'nps' AND exists(SELECT 1 FROM orders o WHERE o.person_id = r.person_id AND o.timestamp < r.timestamp)""")
     trouble = [s for s, t in rows if t]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ def _lookup_tables(products: cat.Products) -> dict[str, pa.Table]:
 
 
 class Loader:
-    def __init__(self, store: Any, *, start: datetime, seed: int, products: cat.Products):
+    def __init__(self, store: Any, *, start: datetime, seed: int, products: cat.Products, days: int = 0):
         self.store = store
         self.con = store.con
         self.start = start
@@ -55,6 +55,7 @@ class Loader:
         self.products = products
         self.dir = Path(tempfile.mkdtemp(prefix="cxj-demo-"))
         self.n_chunks = 0
+        self.impressions = np.zeros((len(cat.CAMPAIGNS), days), dtype=np.int64)  # unclicked, per campaign and day
 
     def clear(self) -> None:
         for t in CLEARED_TABLES:
@@ -132,10 +133,16 @@ class Loader:
             "FROM events WHERE event IN ('Ad Impression', 'Ad Clicked', 'Email Opened', 'Email Clicked') "
             "GROUP BY ALL ORDER BY d, campaign"
         ).fetchall()
+        # Add the unclicked impressions (counted, not written as events); days with only those get a row too.
+        by_name = {c.name: c for c in cat.CAMPAIGNS}
+        cells = {(d, name): [imp, clk] for d, name, imp, clk in rows}
+        for c, day in zip(*np.nonzero(self.impressions), strict=True):
+            key = ((self.start + timedelta(days=int(day))).date(), cat.CAMPAIGNS[int(c)].name)
+            cells.setdefault(key, [0, 0])[0] += int(self.impressions[c, day])
+        rows = [(d, name, imp, clk) for (d, name), (imp, clk) in sorted(cells.items())]
         if not rows:
             return
         rng = np.random.default_rng([self.seed, 99])
-        by_name = {c.name: c for c in cat.CAMPAIGNS}
         noise = rng.lognormal(0.0, 0.15, len(rows))
         out: dict[str, list[Any]] = {"date": [], "campaign": [], "channel": [], "cost": [], "impressions": [], "clicks": []}
         for (d, name, imp, clk), z in zip(rows, noise, strict=True):

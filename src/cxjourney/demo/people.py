@@ -55,7 +55,7 @@ def make_people(rng: np.random.Generator, pg0: int, n: int, *, customers: bool, 
         leave = np.minimum(arrive + life, period)
         rate = np.array([0.05, 0.07, 0.12])[segment] * rng.lognormal(0.0, 0.45, n)
         buyer = rng.random(n) < np.array([0.62, 0.93, 1.0])[segment]
-        p_order = np.array([0.09, 0.085, 0.12])[segment] * rng.lognormal(0.0, 0.35, n)
+        p_order = np.array([0.115, 0.11, 0.15])[segment] * rng.lognormal(0.0, 0.35, n)
         subscriber = rng.random(n) < np.array([0.40, 0.55, 0.65])[segment]
         # After each order a customer may be gone for good; how likely differs a lot between customers.
         p_drop = rng.beta(np.array([0.5, 0.45, 0.4])[segment], np.array([0.9, 1.3, 1.8])[segment])
