@@ -148,14 +148,19 @@ MAIN = {
 }
 
 DETAILS = {
-    "pl": {BAD: ["Drugi raz tak samo.", "Zero informacji o statusie.", "Straciłem sporo czasu."], MIXED: ["Tym razem wybaczam.", "Zobaczymy następnym razem."],
-           GOOD: ["Na pewno wrócę.", "Tak trzymać!", "Polecę znajomym."]},
-    "en": {BAD: ["Second time this happened.", "No status updates at all.", "Wasted a lot of my time."], MIXED: ["I'll let it slide this time.", "We'll see next time."],
-           GOOD: ["Will definitely order again.", "Keep it up!", "Will tell my friends."]},
+    "pl": {BAD: ["Drugi raz tak samo.", "Zero informacji o statusie.", "Straciłem sporo czasu.", "Nikt nie przeprosił.",
+                 "Oczekiwałam więcej za te pieniądze."],
+           MIXED: ["Tym razem wybaczam.", "Zobaczymy następnym razem.", "Bywało lepiej.", "Da się przeżyć."],
+           GOOD: ["Na pewno wrócę.", "Tak trzymać!", "Polecę znajomym.", "Miło się kupuje."]},
+    "en": {BAD: ["Second time this happened.", "No status updates at all.", "Wasted a lot of my time.", "Nobody apologised.",
+                 "I expected more for the money."],
+           MIXED: ["I'll let it slide this time.", "We'll see next time.", "It used to be better.", "I can live with it."],
+           GOOD: ["Will definitely order again.", "Keep it up!", "Will tell my friends.", "A pleasure to shop here."]},
 }
 CLOSERS = {
-    "pl": {BAD: ["Zastanowię się nad innym sklepem.", "Proszę to poprawić."], MIXED: ["Dziękuję."], GOOD: ["Dziękuję!", "Pozdrawiam serdecznie."]},
-    "en": {BAD: ["Thinking of shopping elsewhere.", "Please fix this."], MIXED: ["Thanks."], GOOD: ["Thank you!", "Cheers."]},
+    "pl": {BAD: ["Zastanowię się nad innym sklepem.", "Proszę to poprawić."], MIXED: ["Dziękuję.", "Pozdrawiam."],
+           GOOD: ["Dziękuję!", "Pozdrawiam serdecznie."]},
+    "en": {BAD: ["Thinking of shopping elsewhere.", "Please fix this."], MIXED: ["Thanks.", "Regards."], GOOD: ["Thank you!", "Cheers."]},
 }
 CONTACT = {
     "pl": ["Proszę o kontakt: {email}", "Proszę zadzwonić pod numer {phone}.", "Mój mail to {email}, czekam na odpowiedź."],
@@ -191,9 +196,9 @@ class CommentWriter:
         if self.rng.random() < 0.5:
             parts.append(self._pick(OPENERS[lang][quality]))
         parts.append(self._pick(MAIN[topic][lang]).format(courier=courier, days=max(days, 1)))
-        if self.rng.random() < 0.45:
-            parts.append(self._pick(DETAILS[lang][quality]))
         if self.rng.random() < 0.3:
+            parts.append(self._pick(DETAILS[lang][quality]))
+        if self.rng.random() < 0.2:
             parts.append(self._pick(CLOSERS[lang][quality]))
         if email and (self.rng.random() < self.pii_rate or self.n in self.pii_at):
             parts.append(self._pick(CONTACT[lang]).format(email=email, phone=phone))

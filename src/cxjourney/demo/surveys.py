@@ -84,7 +84,7 @@ def run_surveys(rng: np.random.Generator, people: People, exp: Experience, ident
     inv = [Invites("checkout-csat", exp.pg[ask_checkout], exp.local[ask_checkout], exp.ts[ask_checkout] + 3.0, np.flatnonzero(ask_checkout))]
     d = np.flatnonzero(~ask_checkout & np.isfinite(exp.delivered_at) & (rng.random(n) < 0.85))
     inv.append(Invites("delivery-csat", exp.pg[d], exp.local[d], (np.floor(exp.delivered_at[d] / DAY) + 1) * DAY + (8 + 4 * rng.random(len(d))) * 3600.0, d))
-    tk = np.flatnonzero(np.isfinite(exp.t_resolved) & (rng.random(len(exp.t_pg)) < 0.8))
+    tk = np.flatnonzero(np.isfinite(exp.t_resolved) & (rng.random(len(exp.t_pg)) < 0.9))
     inv.append(Invites("support-ces", exp.t_pg[tk], exp.local[exp.t_order[tk]], exp.t_resolved[tk] + 600.0, tk))
 
     # Relationship NPS waves, with the fatigue cap against the transactional surveys above.
@@ -142,7 +142,7 @@ def run_surveys(rng: np.random.Generator, people: People, exp: Experience, ident
             answered = iv.shown + 300 + rng.exponential(8 * 3600.0, m)
         elif iv.survey == "support-ces":
             hours, reo, subj = exp.t_hours[iv.row], exp.t_reopened[iv.row], exp.t_subject[iv.row]
-            p_resp, p_dismiss = 0.40, 0.0
+            p_resp, p_dismiss = 0.45, 0.0
             raw = 6.2 - 0.035 * np.minimum(hours, 96) - 1.6 * reo - 0.7 * (subj == 0) + rng.normal(0, 0.9, m)
             score = np.clip(np.round(raw), 1, 7)
             answered = iv.shown + 300 + rng.exponential(6 * 3600.0, m)
