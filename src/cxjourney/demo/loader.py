@@ -81,7 +81,7 @@ class Loader:
         finally:
             self.con.unregister("_demo_responses")
 
-    def finish(self, period_end: datetime) -> dict[str, int]:
+    def finish(self, period_end: datetime) -> dict[str, Any]:
         con = self.con
         for name, tbl in _lookup_tables(self.products).items():
             con.register(f"_demo_{name}", tbl)
@@ -161,7 +161,7 @@ class Loader:
         finally:
             self.con.unregister("_demo_costs")
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[str, Any]:
         q = {
             "events": "SELECT count(*) FROM events",
             "persons": "SELECT count(*) FROM persons",
@@ -174,7 +174,7 @@ class Loader:
             "comments": "SELECT count(*) FROM responses WHERE kind = 'text'",
             "ad_cost_rows": "SELECT count(*) FROM ad_costs",
         }
-        out = {k: int(self.con.execute(v).fetchall()[0][0]) for k, v in q.items()}
+        out: dict[str, Any] = {k: int(self.con.execute(v).fetchall()[0][0]) for k, v in q.items()}
         out["buyers"] = out.pop("sessions_with_orders")
         out["revenue"] = float(self.con.execute("SELECT coalesce(round(sum(revenue), 2), 0) FROM orders").fetchall()[0][0])
         return out

@@ -116,6 +116,7 @@ def run_surveys(rng: np.random.Generator, people: People, exp: Experience, ident
     friction_keys = np.sort(exp.pg[exp.friction] * _KEY + exp.ts[exp.friction])
     order_keys = np.sort(exp.pg * _KEY + exp.ts)
 
+    p_resp: Any
     for iv in inv:
         m = len(iv.shown)
         if m == 0:
