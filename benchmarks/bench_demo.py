@@ -42,7 +42,7 @@ def main() -> None:
         counts = generate(store, seed=args.seed, events=args.events)
         demo_s = time.perf_counter() - t0
         rss_demo = peak_rss_mb()
-        rows = store.con.execute("SELECT * FROM events ORDER BY seq").arrow()
+        rows = store.con.sql("SELECT * FROM events ORDER BY seq").to_arrow_table()
         store.close()
 
         base = connect(init_workspace(root / "baseline", with_examples=False))

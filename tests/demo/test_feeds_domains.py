@@ -131,3 +131,13 @@ def test_dashboard_has_tickets_and_ad_costs_for_every_campaign(demo_ctx):
     assert len(days) == 4 and min(days.values()) >= 150  # every ad campaign has costs on (nearly) all 184 days
     names = {r["event"] for r in run(demo_ctx, "event_names").rows}
     assert {"Ad Clicked", "Order Completed", "Ticket Created", "Survey Shown", "Review Submitted", "Referral Sent"} <= names
+
+
+def test_demo_command_stores_customer_scores_as_of_the_end_of_the_period(demo_ctx):
+    from cxjourney.cli.demo import _scores
+
+    done = _scores(demo_ctx.store, demo_ctx.settings, "2026-11-01")
+    buyers = demo_ctx.store.con.execute("SELECT count(DISTINCT person_id) FROM orders").fetchall()[0][0]
+    assert done == {"customer_scores": buyers}
+    summary = {r["metric"]: r for r in run(demo_ctx, "clv_summary").rows}
+    assert summary["mean_clv"]["value"] > 0 and 0 < summary["share_at_risk"]["value"] < 1
