@@ -72,6 +72,27 @@ def _common(request: Request, who: Principal | None, lang: str, page: str, f: Fi
     }
 
 
+def computed_at(data: Any) -> str | None:
+    """The oldest 'computed_at' of the page's query answers (cached answers are up to a minute old)."""
+    found: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            meta = v.get("meta")
+            if isinstance(meta, dict) and isinstance(meta.get("computed_at"), str):
+                found.append(meta["computed_at"])
+            for x in v.values():
+                if isinstance(x, (dict, list)):
+                    walk(x)
+        elif isinstance(v, list):
+            for x in v[:50]:
+                if isinstance(x, dict) and ("meta" in x or "status" in x):
+                    walk(x)
+
+    walk(data)
+    return min(found) if found else None
+
+
 def _error_page(request: Request, exc: CXJError, lang: str, who: Principal | None, page: str) -> HTMLResponse:
     html = render("error.html", lang, **_common(request, who, lang, page), error=exc.message, errors=exc.errors, status=exc.status)
     return HTMLResponse(html, status_code=exc.status)
@@ -89,6 +110,7 @@ def _serve(request: Request, name: str, as_json: bool, builder: Any, args: dict[
         who = principal(request, PAGE_ROLES[name])
         f = parse_filters(request.query_params)
         ctx = query_context(request, who)
+        ctx.extra["cache"] = request.app.state.dashboard_cache
         t0 = time.perf_counter()
         data = builder(ctx, f, lambda s: gettext(lang, s), {**args, "lang": lang})
         build_ms = (time.perf_counter() - t0) * 1000
@@ -104,9 +126,9 @@ def _serve(request: Request, name: str, as_json: bool, builder: Any, args: dict[
         return _error_page(request, exc, lang, who or getattr(request.state, "user", None), name)
     timing = {"Server-Timing": f"build;dur={build_ms:.1f}"}
     if as_json:
-        return ORJSONResponse({"ok": True, "language": lang, "filters": f.as_params(), **data}, headers=timing)
+        return ORJSONResponse({"ok": True, "language": lang, "filters": f.as_params(), "computed_at": computed_at(data), **data}, headers=timing)
     common = _common(request, who, lang, name, f)
-    html = render(f"{data.get('template', name)}.html", lang, **{**common, **data, "data": data})
+    html = render(f"{data.get('template', name)}.html", lang, **{**common, **data, "data": data, "computed_at": computed_at(data)})
     return HTMLResponse(html, headers=timing)
 
 
@@ -239,5 +261,5 @@ def page(page: str, request: Request) -> Response:
     name = page.removesuffix(".json")
     if name not in BUILDERS:
         raise NotFound(f"no dashboard page {name!r}", errors=[{"field": "page", "value": name, "message": f"pages: {', '.join(NAV)}"}])
-    args = {k: request.query_params.getlist(k) for k in ("step", "survey", "q", "metric")}
+    args = {k: request.query_params.getlist(k) for k in ("step", "survey", "q", "metric", "label")}
     return _serve(request, name, as_json, BUILDERS[name], args)

@@ -57,7 +57,8 @@ def rows_for_metric(p: Panel, metric: str | None) -> Panel:
     """Long-format results (rows with a ``metric`` column) narrowed to one metric."""
     if metric is None or not p.ok or not any("metric" in r for r in p.rows):
         return p
-    return Panel(p.query, p.status, [r for r in p.rows if r.get("metric") == metric], p.meta, p.reason)
+    rows = [r for r in p.rows if r.get("metric") == metric and r.get("touchpoint") is None]
+    return Panel(p.query, p.status, rows, p.meta, p.reason)
 
 
 def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, better: str, journey: Any | None,
@@ -88,8 +89,4 @@ def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, 
         tile["chart"] = charts.line_with_band(trend, "period", percent=(kind == "rate"), small_label=small)
         tile["chart"]["layout"]["height"] = 120
         tile["chart"]["layout"]["margin"] = {"l": 36, "r": 8, "t": 8, "b": 24}
-        a, b = trend[-2], trend[-1]
-        if a.get("value") is not None and b.get("value") is not None and not (is_flagged(a) or is_flagged(b)):
-            sig = bool(b.get("significant")) or "significant" in (b.get("flags") or [])
-            tile["change"] = {"delta": b["value"] - a["value"], "from": a.get("period"), "to": b.get("period"), "significant": sig}
     return tile

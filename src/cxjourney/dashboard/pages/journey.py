@@ -19,7 +19,8 @@ def _metric_cell(row: dict[str, Any], targets: dict[str, float], lang_label: Any
     info = METRICS.get(name)
     kind = info.kind if info else "ratio"
     better = info.better if info else "higher"
-    target = {"value": targets[name]} if name in targets else None
+    tv = row.get("target") if row.get("target") is not None else targets.get(name)
+    target = {"value": tv} if tv is not None else None
     return {
         "metric": name, "label": lang_label(info) if info else name, "kind": kind, "better": better, "row": row,
         "flagged": is_flagged(row), "target": target["value"] if target else None,
@@ -34,7 +35,7 @@ def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> dict[s
     lang = args.get("lang", "en")
     label = (lambda info: info.pl) if lang == "pl" else (lambda info: info.en)
     fp = {**f.as_params(), "journey": j.id}
-    kpis = fetch(ctx, "stage_kpis", fp)
+    kpis = fetch(ctx, "journey_overview", fp)
     emotion = fetch(ctx, "emotion_curve", fp)
     pains = fetch(ctx, "pain_points", fp)
     by_key: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
@@ -51,7 +52,8 @@ def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> dict[s
         conv = next((r for r in stage_rows if r.get("metric") == "stage_conversion"), None)
         stages.append({
             "id": s.id, "name": s.name.get(lang), "weight": s.weight,
-            "metrics": [_metric_cell(r, s.targets, label) for r in stage_rows if r.get("metric") != "stage_conversion"],
+            "metrics": [_metric_cell(r, s.targets, label) for r in stage_rows if r.get("metric") not in ("stage_conversion", "reach")],
+            "reach": next((r for r in stage_rows if r.get("metric") == "reach"), None),
             "conversion": conv, "conversion_flagged": bool(conv and is_flagged(conv)),
             "emotion": emotion_by_stage.get(s.id),
             "pain_points": pain_by_stage.get(s.id, []),

@@ -3,9 +3,10 @@ trend; significant changes; latest alerts; what the store holds."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from cxjourney.dashboard.data import fetch, is_flagged
+from cxjourney.dashboard.data import Panel, fetch, is_flagged
 from cxjourney.dashboard.filters import Filters
 from cxjourney.dashboard.pages.common import current_journey, kpi_tile, panel_json
 from cxjourney.query.registry import QueryContext
@@ -18,7 +19,7 @@ KPIS: list[tuple[str, str, str | None, str, str, str]] = [
     ("conversion", "journey_overview", "conversion_rate", "rate", "higher", "conversion_rate"),
     ("revenue", "journey_overview", "revenue", "money", "higher", "revenue"),
     ("churn", "churn", None, "rate", "lower", "churn_rate"),
-    ("clv", "clv_summary", None, "money", "higher", "clv"),
+    ("clv", "clv_summary", "mean_clv", "money", "higher", "clv"),
 ]
 
 
@@ -30,18 +31,49 @@ def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any] | None = N
         for key, q, metric, kind, better, tm in KPIS
     ]
     summary = fetch(ctx, "store_summary")
-    changes = fetch(ctx, "score_change", f.as_params())
-    significant = [r for r in changes.rows if (r.get("significant") or "significant" in (r.get("flags") or [])) and not is_flagged(r)]
+    store = summary.rows[0] if summary.ok and summary.rows else None
+    changes = score_changes(ctx, f, store)
+    significant = [r for r in changes.rows if r.get("significant") and not is_flagged(r)]
+    for tile in tiles:
+        row = next((r for r in changes.rows if r.get("metric") == tile["key"]), None)
+        if row is not None and not is_flagged(row):
+            tile["change"] = {"delta": row.get("value"), "ci_low": row.get("ci_low"), "ci_high": row.get("ci_high"),
+                              "p_value": row.get("p_value"), "significant": bool(row.get("significant"))}
     alerts = fetch(ctx, "alerts", f.as_params(), limit=10)
     return {
         "page": "overview",
         "journey": journey.id if journey else None,
         "tiles": tiles,
-        "store": summary.rows[0] if summary.ok and summary.rows else None,
+        "store": store,
         "changes": panel_json(changes),
         "significant_changes": significant,
         "alerts": panel_json(alerts),
     }
+
+
+WINDOW_DAYS = 28
+
+
+def score_changes(ctx: QueryContext, f: Filters, store: dict[str, Any] | None) -> Panel:
+    """NPS, CSAT and CES: the latest 4 weeks against the 4 weeks before (ending at the filter's end date,
+    else at the last event), each with its difference, interval, p-value and significance."""
+    anchor_s = f.end or ((store or {}).get("last_event") or "")[:10]
+    if not anchor_s:
+        return Panel("score_change", "empty")
+    anchor = date.fromisoformat(anchor_s)
+    b_from, a_to = anchor - timedelta(days=WINDOW_DAYS - 1), anchor - timedelta(days=WINDOW_DAYS)
+    a_from = a_to - timedelta(days=WINDOW_DAYS - 1)
+    base = {k: v for k, v in f.as_params().items() if k not in ("start", "end")}
+    rows: list[dict[str, Any]] = []
+    last: Panel | None = None
+    for metric in ("nps", "csat", "ces"):
+        p = fetch(ctx, "score_change", base, metric=metric, a_from=a_from.isoformat(), a_to=a_to.isoformat(),
+                  b_from=b_from.isoformat(), b_to=anchor.isoformat())
+        last = p
+        rows += [{"metric": metric, **r} for r in p.rows] if p.ok else []
+    if last is not None and last.status == "missing":
+        return last
+    return Panel("score_change", "ok", rows, {"a": f"{a_from}..{a_to}", "b": f"{b_from}..{anchor}"})
 
 
 def N_(s: str) -> str:  # marks a string for the message catalogs; translated where it is shown

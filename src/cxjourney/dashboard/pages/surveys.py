@@ -16,8 +16,8 @@ SCORES = [("nps", "score"), ("csat", "rate"), ("ces", "score")]
 
 def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> dict[str, Any]:
     survey = next(iter(args.get("survey") or []), None) or None
-    extra = {"survey": survey, "survey_id": survey}
-    fp = f.as_params()
+    extra: dict[str, Any] = {}
+    fp = {**f.as_params(), **({"survey": survey} if survey else {})}
     scores = []
     for name, kind in SCORES:
         p = fetch(ctx, name, fp, period="week", **extra)
@@ -27,12 +27,14 @@ def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> dict[s
         chart = charts.line_with_band(trend, "period", name.upper(), percent=(kind == "rate"), small_label=t("n too small"))
         scores.append({"key": name, "kind": kind, "status": overall.status if not p.ok else p.status, "reason": p.reason or overall.reason,
                        "row": h2 or head, "flagged": is_flagged(h2 or head or {}), **panel_json(p, chart)})
-    dist = fetch(ctx, "score_distribution", fp, **extra)
-    dist_chart = None
-    if dist.ok and dist.rows and "score" in dist.rows[0]:
-        cnt = next((k for k in ("count", "n", "responses") if k in dist.rows[0]), None)
-        if cnt:
-            dist_chart = charts.bars([str(r["score"]) for r in dist.rows], [r[cnt] for r in dist.rows], t("Score distribution"))
+    dists = []
+    for kind, _ in SCORES:
+        d = fetch(ctx, "score_distribution", fp, kind=kind)
+        chart = None
+        if d.ok and d.rows and "score" in d.rows[0]:
+            chart = charts.bars([f"{r['score']:g}" for r in d.rows], [r.get("value") for r in d.rows], kind.upper(), percent=True)
+            chart["data"][0]["text"] = [f"n={r.get('count')}" for r in d.rows]
+        dists.append({"key": kind, **panel_json(d, chart)})
     rr = fetch(ctx, "response_rate", fp, **extra)
     verbatims = fetch(ctx, "comment_search", fp, limit=50, **extra)
     themes = fetch(ctx, "themes", fp, **extra)
@@ -45,6 +47,6 @@ def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> dict[s
     surveys = ctx.workspace.survey_ids() if ctx.workspace is not None else []
     return {
         "page": "surveys", "survey": survey, "surveys": surveys, "scores": scores,
-        "distribution": panel_json(dist, dist_chart), "response_rate": panel_json(rr),
+        "distributions": dists, "response_rate": panel_json(rr),
         "verbatims": panel_json(verbatims), "themes": panel_json(themes, theme_chart),
     }
