@@ -155,3 +155,58 @@ def test_api_refresh_without_orders_is_a_422_in_the_one_error_shape(live_server)
         assert body["ok"] is False and "no orders" in body["error"]
         r = c.get("/api/v1/query/customer_value", params={"limit": 3})
         assert r.status_code == 200 and r.json()["rows"] == []
+
+
+def _simulated_orders(now: dt.datetime, n: int = 200, seed: int = 3) -> list[dict]:
+    """A BG/NBD world in weeks: lambda ~ Gamma(0.5, rate 2), p ~ Beta(1, 3), first purchase 20-40 weeks ago."""
+    rng = np.random.default_rng(seed)
+    batch = []
+    for i in range(n):
+        lam, p = rng.gamma(0.5, 1 / 2), rng.beta(1, 3)
+        nu = rng.gamma(4, 1 / 20)  # Gamma-Gamma: each customer's own spend scale
+        age = rng.uniform(20, 40)
+        t, times = 0.0, [0.0]
+        while True:
+            t += rng.exponential(1 / lam)
+            if t >= age:
+                break
+            times.append(t)
+            if rng.random() < p:
+                break
+        for j, w in enumerate(times):
+            ts = now - dt.timedelta(weeks=age - w)
+            batch.append({"type": "track", "event": "Order Completed", "userId": f"u{i}", "messageId": f"m{i}-{j}",
+                          "timestamp": ts.isoformat() + "Z", "properties": {"order_id": f"o{i}-{j}",
+                                                                            "revenue": float(rng.gamma(6, 1 / nu))}})
+    return batch
+
+
+def test_api_refresh_scores_orders_sent_to_the_collection_api(live_server):
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    batch = _simulated_orders(now)
+    with live_server.client() as c:
+        for k in range(0, len(batch), 200):
+            r = c.post("/v1/batch", json={"batch": batch[k:k + 200], "writeKey": live_server.write_key})
+            assert r.status_code == 200, r.text
+    with live_server.client(live_server.admin_token) as c:
+        r = c.post("/api/v1/clv/refresh", json={"horizon": 26})
+        assert r.status_code == 200, r.text
+        assert r.json()["customers"] == 200 and r.json()["model"] == "bgnbd"
+        summary = c.get("/api/v1/clv/summary").json()
+        assert {row["metric"] for row in summary["rows"]} >= {"mean_clv", "share_at_risk"}
+        agent = c.post("/api/v1/admin/keys", json={"kind": "token", "role": "agent", "name": "agent"}).json()["secret"]
+    with live_server.client(agent) as c:
+        one = c.get("/api/v1/clv/customers/u0").json()
+        assert len(one["rows"]) == 1 and 0 <= one["rows"][0]["p_alive"] <= 1
+        assert c.get("/api/v1/clv/summary").status_code == 403
+    # While the server holds the file, the CLI (another process) goes through it.
+    import os
+    import subprocess
+    import sys
+
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    proc = subprocess.run([sys.executable, "-m", "cxjourney.cli.main", "clv", "fit", "-w",
+                           str(live_server.settings.workspace), "--json"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": src, "CXJ_PORT": str(live_server.settings.port)})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["n_customers"] == 200

@@ -15,8 +15,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, Field
 
-from cxjourney.api.deps import analyst
+from cxjourney.api.deps import analyst, query_context, reader
 from cxjourney.api.errors import responses
+from cxjourney.query import Result, run_query
 from cxjourney.security.keys import Principal
 
 router = APIRouter(prefix="/api/v1/clv", tags=["customer value"])
@@ -41,6 +42,17 @@ def refresh(body: RefreshRequest, request: Request, who: Principal = Depends(ana
         out = refresh_scores(st.store, st.settings, now=st.clock(), model=body.model, horizon=body.horizon,
                              period=body.period, discount_rate=body.discount_rate)
     return {"ok": True, **out}
+
+
+@router.get("/customers/{person}", response_model=Result, responses=ERRS,
+            summary="One customer's stored scores (CLV, P(alive), churn risk); any role, for the customer 360 view")
+def customer_scores(person: str, request: Request, who: Principal = Depends(reader)) -> Result:
+    return run_query(query_context(request, who), "customer_value", {"person": person})
+
+
+@router.get("/summary", response_model=Result, responses=ERRS, summary="Stored scores summed up, with intervals")
+def scores_summary(request: Request, who: Principal = Depends(analyst)) -> Result:
+    return run_query(query_context(request, who), "clv_summary", {})
 
 
 def _run_due(app: FastAPI) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxjourney.errors import InsufficientData, ValidationFailed
+from cxjourney.errors import InsufficientData, ModelFitError, ValidationFailed
 from cxjourney.models._base import PurchaseModel
 from cxjourney.models.bgnbd import BGNBD
 from cxjourney.models.gamma_gamma import GammaGamma
@@ -72,29 +72,40 @@ def customer_value(
                                    errors=[{"field": "model", "value": model, "message": "unknown model"}])
         model = TRANSACTION_MODELS[model](confidence=confidence).fit(summary)
     flags: list[str] = []
+    spend_reason = None
+    pooled = False
     if spend_model is None:
         try:
             spend_model = GammaGamma(confidence=confidence).fit(summary)
         except InsufficientData as exc:
             flags.append("no_spend_model")
-            spend_model = None
             spend_reason = exc.message
+        except ModelFitError as exc:
+            # Typically no heterogeneity in spend (q -> infinity): every customer's expected spend is then the
+            # pooled mean of the repeat transactions. Said so in the flags and meta.
+            flags.append("spend_model_fallback_pooled_mean")
+            spend_reason = exc.message
+            pooled = True
     x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     out = summary[["customer_id", "frequency", "recency", "T"]].copy()
     out["expected_purchases"] = model.conditional_expected_purchases(horizon, x, tx, T)
     out["p_alive"] = model.p_alive(x, tx, T)
-    if spend_model is not None:
-        out["expected_spend"] = spend_model.conditional_expected_spend(x, summary["monetary_value"].to_numpy(float))
+    if spend_model is not None or pooled:
+        m = summary["monetary_value"].to_numpy(float)
+        if spend_model is not None:
+            out["expected_spend"] = spend_model.conditional_expected_spend(x, m)
+        else:
+            out["expected_spend"] = float(np.sum(x * m) / np.sum(x))
         rate = per_period_rate(discount_rate, pdays)
         out["clv"] = out["expected_spend"] * discounted_purchases(model, horizon, summary, rate)
     else:
         out["expected_spend"] = np.nan
         out["clv"] = np.nan
     meta: dict[str, Any] = {
-        "model": model.name, "spend_model": spend_model.name if spend_model else None,
+        "model": model.name, "spend_model": spend_model.name if spend_model else ("pooled_mean" if pooled else None),
         "horizon": horizon, "period_days": pdays, "discount_rate_annual": discount_rate,
         "n_customers": int(len(out)), "flags": flags + list(model.flags_) + (list(spend_model.flags_) if spend_model else []),
     }
-    if spend_model is None:
+    if spend_reason:
         meta["spend_model_reason"] = spend_reason
     return CustomerValue(out[COLUMNS], model, spend_model, horizon, discount_rate, meta)

@@ -22,6 +22,12 @@ from cxjourney.metrics.stats import flags_for, rate_row, z_value
 from cxjourney.query.registry import QueryContext, Result, register
 
 
+def settle(store: Any) -> None:
+    """Finish any result another caller left half-fetched on the shared DuckDB connection (DuckDB 2 refuses
+    new relations while a ``fetchone()`` result is pending, e.g. after a token lookup)."""
+    store.con.execute("SELECT 1").fetchall()
+
+
 def _num(v: Any) -> Any:
     if isinstance(v, float | np.floating):
         return float(v) if math.isfinite(float(v)) else None
@@ -47,6 +53,7 @@ def _rfm(ctx: QueryContext, params: LiveParams) -> Any:
     from cxjourney.models.rfm import rfm_summary
     from cxjourney.models.workspace import naive_utc, workspace_transactions
 
+    settle(ctx.store)
     tx = workspace_transactions(ctx.store)
     end = params.calibration_end or naive_utc(ctx.now).normalize()
     return rfm_summary(tx, calibration_end=end, period=params.period, returns=params.returns)
@@ -94,6 +101,7 @@ class ScoresParams(BaseModel):
 
 @register("customer_value", ScoresParams, summary="Stored per-customer CLV, P(alive) and churn risk.")
 def customer_value_query(ctx: QueryContext, params: ScoresParams) -> Result:
+    settle(ctx.store)
     t = ctx.store.table("customer_scores")
     pid = None
     if params.person is not None:
@@ -114,6 +122,7 @@ class SummaryParams(BaseModel):
 
 @register("clv_summary", SummaryParams, summary="Stored customer scores summed up, with intervals.")
 def clv_summary(ctx: QueryContext, params: SummaryParams) -> Result:
+    settle(ctx.store)
     t = ctx.store.table("customer_scores")
     if params.model:
         t = t.filter(t.model == params.model)
@@ -176,6 +185,7 @@ def drivers_frame(ctx: QueryContext, params: DriversParams) -> tuple[pd.DataFram
 def drivers_query(ctx: QueryContext, params: DriversParams) -> Result:
     from cxjourney.models.drivers import key_drivers
 
+    settle(ctx.store)
     wide, outcome = drivers_frame(ctx, params)
     res = key_drivers(wide.reset_index(drop=True), outcome=outcome, method=params.method, n_boot=params.n_boot,
                       confidence=ctx.settings.confidence, seed=params.seed, min_rows=ctx.settings.min_sample)
@@ -215,6 +225,7 @@ def fit_workspace_churn(ctx: QueryContext, params: ChurnParams) -> tuple[Any, pd
 
 @register("churn_model", ChurnParams, summary="Churn classifier on journey features: time-split AUC, Brier, reliability.")
 def churn_model(ctx: QueryContext, params: ChurnParams) -> Result:
+    settle(ctx.store)
     clf, _ = fit_workspace_churn(ctx, params)
     out = clf.to_dict()
     rows = out.pop("reliability")

@@ -25,6 +25,7 @@ def naive_utc(moment: Any) -> pd.Timestamp:
 
 def workspace_transactions(store: Any) -> pd.DataFrame:
     """``customer_id, date, amount, line`` from the store's ``orders`` view (one row per order)."""
+    store.con.execute("SELECT 1").fetchall()  # finish a result another caller left pending (DuckDB 2)
     orders = store.table("orders").select("person_id", "timestamp", "revenue", "seq").order_by(["timestamp", "seq"])
     raw = orders.to_pandas()
     if raw.empty:
@@ -87,6 +88,7 @@ def refresh_scores(
 
 
 def last_refresh(store: Any) -> dt.datetime | None:
+    store.con.execute("SELECT 1").fetchall()  # finish a result another caller left pending (DuckDB 2)
     t = store.table("customer_scores")
     value = t.aggregate(last=t.computed_at.max()).to_pandas()["last"].iloc[0]
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()

@@ -89,9 +89,9 @@ class KeyCache:
         if hit and now - hit[0] < self.ttl_s:
             return hit[1]
         with self.store.lock:
-            rows = self.store.con.execute(  # fetchall: DuckDB 2 keeps a fetchone() result open, breaking Ibis reads
+            rows = self.store.con.execute(
                 "SELECT kind, role, key_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", [h]
-            ).fetchall()
+            ).fetchall()  # fetchone() would leave the result unfinished and block the shared connection
         row = rows[0] if rows else None
         p = Principal(row[0], row[1], row[2]) if row else None
         self._cache[h] = (now, p)
@@ -124,7 +124,7 @@ def ensure_cli_token(store: Any, root: Path) -> str:
     if path.exists():
         secret = path.read_text().strip()
         with store.lock:
-            ok = store.con.execute("SELECT 1 FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", [_hash(secret)]).fetchall()
+            ok = store.con.execute("SELECT 1 FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", [_hash(secret)]).fetchone()
         if ok:
             return secret
     secret = create_key(store, "token", role="admin", name="cli")
@@ -164,8 +164,7 @@ def add_user(store: Any, username: str, role: str, password: str, language: str 
 
 def authenticate_user(store: Any, username: str, password: str) -> Principal | None:
     with store.lock:
-        rows = store.con.execute("SELECT role, password_hash FROM users WHERE username = ?", [username]).fetchall()
-    row = rows[0] if rows else None
+        row = store.con.execute("SELECT role, password_hash FROM users WHERE username = ?", [username]).fetchone()
     if row and check_password(password, row[1]):
         return Principal("user", row[0], username)
     return None

@@ -30,7 +30,10 @@ class Store:
     def ibis(self) -> Any:
         import ibis
 
-        return ibis.duckdb.from_connection(self.con)
+        # Its own cursor: DuckDB (2.x) refuses relation queries on a connection that still holds an
+        # unfinished result (any ``con.execute(...).fetchone()`` leaves one), so the raw connection used by
+        # writes and key look-ups must not be the one Ibis reads through.
+        return ibis.duckdb.from_connection(self.con.cursor())
 
     def table(self, name: str) -> Any:
         """An Ibis table expression for ``name``."""
