@@ -144,3 +144,14 @@ def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashServer]:
     finally:
         srv.server.should_exit = True
         srv.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture(scope="session")
+def make_workspace() -> Any:
+    """build_workspace: a small workspace with the three users, for tests that run their own server."""
+    return build_workspace

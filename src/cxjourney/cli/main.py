@@ -223,6 +223,7 @@ def build() -> typer.Typer:
     from cxjourney.cli import demo as demo_cli  # noqa: E402
 
     app.command("demo")(demo_cli.demo)
+    app.command("report")(__import__("cxjourney.cli.report", fromlist=["report"]).report)
     return app
 
 

@@ -148,3 +148,17 @@ def event_names(ctx: QueryContext, params: EventNamesParams) -> Result:
     tracked = ev.filter(ev.event.notnull())
     q = tracked.group_by("event").aggregate(count=tracked.count()).order_by([ibis.desc("count"), "event"]).limit(params.limit)
     return Result(rows=_records(q), meta={"n": params.limit})
+
+
+class CommentThemesParams(BaseModel):
+    response_ids: list[str] = Field(max_length=1000, description="Responses whose comment theme and sentiment to look up.")
+
+
+@register("comment_themes", CommentThemesParams, summary="Theme and sentiment label of given comments (from the last text analysis).")
+def comment_themes(ctx: QueryContext, params: CommentThemesParams) -> Result:
+    if not params.response_ids:
+        return Result(rows=[], meta={"n": 0})
+    ca = ctx.store.table("comment_analysis")
+    q = ca.filter(ca.response_id.isin(params.response_ids)).select("response_id", "question_id", "theme", "label", "sentiment")
+    rows = _records(q.order_by(["response_id", "question_id"]))
+    return Result(rows=rows, meta={"n": len(rows)})

@@ -249,6 +249,23 @@ def home(request: Request) -> Response:
     return _serve(request, "overview", wants_json(request.url.path, request.headers.get("accept", "")), overview.build, {})
 
 
+@router.get("/report")
+@router.get("/report.json")
+def report(request: Request) -> Response:
+    """The overview as one self-contained HTML file (download), or ``{"ok": true, "html": ...}`` as JSON."""
+    from cxjourney.dashboard.report import render_report, report_filename
+
+    who = principal(request, PAGE_ROLES["overview"])
+    lang = language(request)
+    f = parse_filters(request.query_params)
+    ctx = query_context(request, who)
+    ctx.extra["cache"] = request.app.state.dashboard_cache
+    html = render_report(ctx, f, lang)
+    if request.url.path.endswith(".json"):
+        return ORJSONResponse({"ok": True, "language": lang, "filters": f.as_params(), "filename": report_filename(lang, f), "html": html})
+    return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{report_filename(lang, f)}"'})
+
+
 @router.get("/customers/{person}")
 def customer(person: str, request: Request) -> Response:
     as_json = wants_json(person, request.headers.get("accept", ""))
@@ -261,5 +278,5 @@ def page(page: str, request: Request) -> Response:
     name = page.removesuffix(".json")
     if name not in BUILDERS:
         raise NotFound(f"no dashboard page {name!r}", errors=[{"field": "page", "value": name, "message": f"pages: {', '.join(NAV)}"}])
-    args = {k: request.query_params.getlist(k) for k in ("step", "survey", "q", "metric", "label")}
+    args = {k: request.query_params.getlist(k) for k in ("step", "survey", "q", "metric", "label", "sentiment")}
     return _serve(request, name, as_json, BUILDERS[name], args)

@@ -37,6 +37,8 @@ def build_paths(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> 
     label = label if label in ("event", "touchpoint", "stage") else "touchpoint"
     p = fetch(ctx, "paths", f.as_params(), label=label, steps=4, top=15)
     links = sankey_links(p.rows) if p.ok else []
+    for r in p.rows if p.ok else []:
+        r["steps"] = " → ".join(str(x) for x in (r.get("path") or []))
     return {"page": "paths", "label": label, "paths": panel_json(p, charts.sankey(links, t("Paths")))}
 
 

@@ -61,6 +61,10 @@ def rows_for_metric(p: Panel, metric: str | None) -> Panel:
     return Panel(p.query, p.status, rows, p.meta, p.reason)
 
 
+# Queries with no weekly breakdown of their headline (asking again by week would only cost time).
+NO_WEEKLY = {"journey_overview", "clv_summary"}
+
+
 def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, better: str, journey: Any | None,
              target_metric: str | None = None, metric: str | None = None, label: str = "", small: str = "n too small") -> dict[str, Any]:
     """One KPI: headline value with interval and n (or the insufficient-sample flag), target, trend."""
@@ -76,11 +80,12 @@ def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, 
     if head is None:
         tile["status"] = "empty"
         return tile
-    if len(trend) < 2:
+    if len(trend) < 2 and query not in NO_WEEKLY:
         tp = rows_for_metric(fetch(ctx, query, f.as_params(), period="week"), metric)
         if tp.ok:
             _, trend = overall_and_trend(tp)
     tile["row"] = head
+    tile["stage"] = head.get("stage")
     tile["trend"] = trend
     tile["flagged"] = is_flagged(head)
     if not tile["flagged"]:
@@ -89,4 +94,5 @@ def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, 
         tile["chart"] = charts.line_with_band(trend, "period", percent=(kind == "rate"), small_label=small)
         tile["chart"]["layout"]["height"] = 120
         tile["chart"]["layout"]["margin"] = {"l": 36, "r": 8, "t": 8, "b": 24}
+        tile["chart"]["layout"]["xaxis"] = {"nticks": 3, "tickangle": 0}
     return tile

@@ -40,6 +40,8 @@ def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any] | None = N
             tile["change"] = {"delta": row.get("value"), "ci_low": row.get("ci_low"), "ci_high": row.get("ci_high"),
                               "p_value": row.get("p_value"), "significant": bool(row.get("significant"))}
     alerts = fetch(ctx, "alerts", f.as_params(), limit=10)
+    if alerts.status == "missing":  # no alerting query installed: the alerts this page's own figures raise
+        alerts = derived_alerts(tiles)
     return {
         "page": "overview",
         "journey": journey.id if journey else None,
@@ -52,6 +54,25 @@ def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any] | None = N
 
 
 WINDOW_DAYS = 28
+
+
+def derived_alerts(tiles: list[dict[str, Any]]) -> Panel:
+    """Significant 4-week changes and missed targets of the KPI tiles (never from a flagged figure)."""
+    rows: list[dict[str, Any]] = []
+    for tile in tiles:
+        if tile.get("status") != "ok" or tile.get("flagged") or tile.get("row") is None:
+            continue
+        ch = tile.get("change")
+        if ch and ch.get("significant"):
+            worse = (ch["delta"] or 0) < 0 if tile["better"] == "higher" else (ch["delta"] or 0) > 0
+            rows.append({"kind": "change", "level": "bad" if worse else "good", "metric": tile["key"], "label": tile["label"],
+                         "format": tile["kind"], "delta": ch["delta"], "ci_low": ch["ci_low"], "ci_high": ch["ci_high"],
+                         "p_value": ch["p_value"]})
+        if tile.get("vs_target") == "bad":
+            rows.append({"kind": "target", "level": "bad", "metric": tile["key"], "label": tile["label"], "format": tile["kind"],
+                         "value": tile["row"].get("value"), "target": tile["target"]["value"]})
+    rows.sort(key=lambda r: (r["level"] != "bad", r["kind"] != "change"))
+    return Panel("alerts", "ok", rows, {"source": "overview figures"})
 
 
 def score_changes(ctx: QueryContext, f: Filters, store: dict[str, Any] | None) -> Panel:
