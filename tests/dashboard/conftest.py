@@ -69,7 +69,7 @@ def demo_events(n_people: int = 40) -> list[dict[str, Any]]:
         uid = f"u{p}"
         t = BASE + timedelta(days=p % 28, minutes=p)
 
-        def add(kind: str, dt: int, **kw: Any) -> None:
+        def add(kind: str, dt: int, uid: str = uid, t: datetime = t, **kw: Any) -> None:
             ev.append({"type": kind, "userId": uid, "timestamp": (t + timedelta(minutes=dt)).isoformat() + "Z",
                        "messageId": f"m-{uid}-{len(ev)}", **kw})
 
@@ -92,7 +92,7 @@ def _start(ws: Path) -> DashServer:
 
     from cxjourney.api.app import create_app
     from cxjourney.config import load_settings
-    from cxjourney.security.keys import add_user, create_key
+    from cxjourney.security.keys import create_key
     from cxjourney.storage import connect
 
     with __import__("socket").socket() as s:

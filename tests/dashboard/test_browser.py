@@ -141,7 +141,7 @@ def test_a_new_event_shows_on_the_open_page_within_two_seconds(browser, dash):
         before = int(page.get_attribute("#store-events", "data-value") or "0")
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         t0 = time.monotonic()
-        with httpx.Client(base_url=dash.url, auth=(dash.write_key, "")) as c:
+        with httpx.Client(base_url=dash.url, auth=(dash.write_key, ""), timeout=60) as c:
             r = c.post("/v1/track", json={"userId": "live-1", "event": "Live Test Event", "timestamp": stamp})
             assert r.status_code == 200, r.text
         page.wait_for_selector("#live-feed li:has-text('Live Test Event')", timeout=2000)

@@ -12,7 +12,6 @@ def install(app: Any) -> None:
 
     from cxjourney.dashboard import live, routes
     from cxjourney.dashboard.auth import SessionMiddleware, UserCache
-
     from cxjourney.dashboard.data import ResultCache
 
     app.state.dashboard_users = UserCache()

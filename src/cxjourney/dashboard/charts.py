@@ -85,7 +85,7 @@ def sankey(links: list[tuple[str, str, float]], title: str = "") -> dict[str, An
     return {"data": [tr], "layout": _layout(title, height=420)}
 
 
-def histogram(values: list[float], title: str = "", nbins: int = 30) -> dict[str, Any] | None:
+def histogram(values: list[float | None], title: str = "", nbins: int = 30) -> dict[str, Any] | None:
     vals = [v for v in values if v is not None]
     if not vals:
         return None

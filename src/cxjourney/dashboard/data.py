@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from cxjourney.errors import CXJError
+from cxjourney.metrics.stats import INSUFFICIENT
 from cxjourney.query import registry, run_query
 from cxjourney.query.registry import QueryContext
-from cxjourney.metrics.stats import INSUFFICIENT
 
 # The dashboard's date filters and the parameter names a query may use for them.
 SYNONYMS: dict[str, tuple[str, ...]] = {

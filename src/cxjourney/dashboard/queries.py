@@ -14,8 +14,7 @@ from pydantic import BaseModel, Field
 
 from cxjourney.dashboard.data import clean
 from cxjourney.errors import NotFound
-from cxjourney.query.core_queries import person_history, resolve_person
-from cxjourney.query.core_queries import PersonParams
+from cxjourney.query.core_queries import PersonParams, person_history, resolve_person
 from cxjourney.query.registry import QueryContext, Result, register
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")

@@ -27,8 +27,9 @@ def build_funnels(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -
         count_key = next((k for k in ("reached", "count", "persons", "entered", "users", "n") if k in p.rows[0]), None)
         if label_key and count_key:
             chart = {"data": [{"type": "funnel", "y": [str(r[label_key]) for r in p.rows], "x": [r[count_key] for r in p.rows],
-                               "textinfo": "value+percent initial", "marker": {"color": charts.COLOURS["line"]}}],
-                     "layout": {**charts.LAYOUT, "height": 340}}
+                               "texttemplate": "%{value:,d}<br>%{percentInitial:.1%}", "marker": {"color": charts.COLOURS["line"]}}],
+                     "layout": {**charts.LAYOUT, "height": 340, "margin": {"l": 150, "r": 20, "t": 20, "b": 20},
+                                "yaxis": {"automargin": True}}}
     return {"page": "funnels", "steps": steps, "event_names": _event_names(ctx), "funnel": panel_json(p, chart)}
 
 

@@ -35,7 +35,8 @@ def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> dict[s
         chart = None
         if d.ok and d.rows and "score" in d.rows[0]:
             chart = charts.bars([f"{r['score']:g}" for r in d.rows], [r.get("value") for r in d.rows], kind.upper(), percent=True)
-            chart["data"][0]["text"] = [f"n={r.get('count')}" for r in d.rows]
+            if chart is not None:
+                chart["data"][0]["text"] = [f"n={r.get('count')}" for r in d.rows]
         dists.append({"key": kind, **panel_json(d, chart)})
     rr = fetch(ctx, "response_rate", fp, **extra)
     verbatims = fetch(ctx, "comment_search", fp, limit=50, label=sentiment, **extra)
