@@ -146,6 +146,7 @@ def test_a_new_event_shows_on_the_open_page_within_two_seconds(browser, dash):
             assert r.status_code == 200, r.text
         page.wait_for_selector("#live-feed li:has-text('Live Test Event')", timeout=2000)
         elapsed = time.monotonic() - t0
+        print(f"live: event posted -> shown on the open page in {elapsed * 1000:.0f} ms")
         assert elapsed < 2.0
         assert page.text_content("#live-count") == "1"
         assert int(page.get_attribute("#store-events", "data-value") or "0") == before + 1

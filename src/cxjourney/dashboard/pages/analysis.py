@@ -7,7 +7,7 @@ from typing import Any
 from cxjourney.dashboard import charts
 from cxjourney.dashboard.data import fetch, is_flagged
 from cxjourney.dashboard.filters import Filters
-from cxjourney.dashboard.pages.common import panel_json
+from cxjourney.dashboard.pages.common import data_as_of, panel_json
 from cxjourney.query.registry import QueryContext
 
 DEFAULT_STEPS = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
@@ -63,7 +63,8 @@ def sankey_links(rows: list[dict[str, Any]]) -> list[tuple[str, str, float]]:
 
 
 def build_retention(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> dict[str, Any]:
-    p = fetch(ctx, "retention", f.as_params())
+    look_from = data_as_of(ctx, f)
+    p = fetch(ctx, "retention", f.as_params(), **({"as_of": look_from} if look_from else {}))
     chart = None
     if p.ok and p.rows and "cohort" in p.rows[0]:
         off_key = next((k for k in ("period", "offset", "period_number", "age") if k in p.rows[0]), None)

@@ -110,9 +110,11 @@ NO_WEEKLY = {"journey_overview", "clv_summary"}
 
 
 def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, better: str, journey: Any | None,
-             target_metric: str | None = None, metric: str | None = None, label: str = "", small: str = "n too small") -> dict[str, Any]:
+             target_metric: str | None = None, metric: str | None = None, label: str = "", small: str = "n too small",
+             extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """One KPI: headline value with interval and n (or the insufficient-sample flag), target, trend."""
-    p = rows_for_metric(fetch(ctx, query, f.as_params()), metric)
+    extra = extra or {}
+    p = rows_for_metric(fetch(ctx, query, f.as_params(), **extra), metric)
     tile: dict[str, Any] = {"key": key, "label": label or key, "query": query, "kind": kind, "better": better,
                             "status": p.status, "reason": p.reason, "row": None, "trend": [], "chart": None,
                             "target": target_for(journey, target_metric or key), "vs_target": None, "change": None}
@@ -125,7 +127,7 @@ def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, 
         tile["status"] = "empty"
         return tile
     if len(trend) < 2 and query not in NO_WEEKLY:
-        tp = rows_for_metric(fetch(ctx, query, f.as_params(), period="week"), metric)
+        tp = rows_for_metric(fetch(ctx, query, f.as_params(), period="week", **extra), metric)
         if tp.ok:
             _, trend = overall_and_trend(tp)
     tile["row"] = head
@@ -140,3 +142,14 @@ def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, 
         tile["chart"]["layout"]["margin"] = {"l": 36, "r": 8, "t": 8, "b": 24}
         tile["chart"]["layout"]["xaxis"] = {"nticks": 3, "tickangle": 0}
     return tile
+
+
+def data_as_of(ctx: QueryContext, f: Filters) -> str | None:
+    """The moment churn and retention look from when no end date is picked: the last event in the store
+    (not the clock, so an imported history that ended years ago is not shown as 100% churned). With an end
+    date the queries look from the day after it."""
+    if f.end:
+        return None
+    p = fetch(ctx, "store_summary")
+    last = (p.rows[0].get("last_event") if p.ok and p.rows else None) or None
+    return str(last)[:19].replace(" ", "T") if last else None

@@ -8,7 +8,7 @@ from typing import Any
 
 from cxjourney.dashboard.data import Panel, fetch, is_flagged
 from cxjourney.dashboard.filters import Filters
-from cxjourney.dashboard.pages.common import current_journey, kpi_tile, panel_json
+from cxjourney.dashboard.pages.common import current_journey, data_as_of, kpi_tile, panel_json
 from cxjourney.query.registry import QueryContext
 
 # key, query, metric in a long-format result (None: the query is the metric), kind, better, target metric
@@ -25,9 +25,11 @@ KPIS: list[tuple[str, str, str | None, str, str, str]] = [
 
 def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any] | None = None) -> dict[str, Any]:
     journey = current_journey(ctx, f)
+    look_from = data_as_of(ctx, f)
     tiles = [
         kpi_tile(ctx, f, key=key, query=q, metric=metric, kind=kind, better=better, journey=journey,
-                 target_metric=tm, label=t(LABELS[key]), small=t("n too small"))
+                 target_metric=tm, label=t(LABELS[key]), small=t("n too small"),
+                 extra={"as_of": look_from} if q == "churn" and look_from else None)
         for key, q, metric, kind, better, tm in KPIS
     ]
     summary = fetch(ctx, "store_summary")
@@ -46,7 +48,7 @@ def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any] | None = N
         "page": "overview",
         "journey": journey.id if journey else None,
         "tiles": tiles,
-        "store": store,
+        "store": store, "as_of": look_from,
         "changes": panel_json(changes),
         "significant_changes": significant,
         "alerts": panel_json(alerts),
