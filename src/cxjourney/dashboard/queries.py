@@ -37,7 +37,7 @@ def _masking() -> tuple[Any, Any]:
 
 class SearchParams(BaseModel):
     q: str = Field(min_length=1, max_length=200, description="A user id, anonymous id, e-mail, or text found in traits.")
-    limit: int = Field(default=50, ge=1, le=500)
+    limit: int = Field(default=50, ge=1, le=500, description="At most this many customers.")
 
 
 @register("customer_search", SearchParams, summary="Find customers by id, e-mail or a trait value.")
@@ -138,7 +138,7 @@ def customer_360(ctx: QueryContext, params: Customer360Params) -> Result:
 
 
 class EventNamesParams(BaseModel):
-    limit: int = Field(default=200, ge=1, le=2000)
+    limit: int = Field(default=200, ge=1, le=2000, description="At most this many event names (most frequent first).")
 
 
 @register("event_names", EventNamesParams, summary="Track event names with their counts (for picking funnel steps).")
