@@ -261,6 +261,7 @@ def build() -> typer.Typer:
     app.add_typer(__import__("cxjourney.cli.text", fromlist=["app"]).app, name="text")
     app.add_typer(__import__("cxjourney.cli.alerts", fromlist=["app"]).app, name="alerts")
     app.command("demo")(__import__("cxjourney.cli.demo", fromlist=["demo"]).demo)
+    app.command("report")(__import__("cxjourney.cli.report", fromlist=["report"]).report)
     return app
 
 
