@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from cxjourney.text.lexicon_en import CX_PHRASES, CX_SUPPLEMENT
+from cxjourney.text.tokens import phrase_alternation
 
 IRONY_PRONE = ("great", "fantastic", "brilliant", "wow", "congratulations", "well done", "oh great",
                "impressive", "thanks a lot", "wonderful", "perfect", "lovely")
@@ -37,7 +38,7 @@ def _vader() -> tuple[Any, re.Pattern[str], dict[str, str]]:
         analyzer.lexicon[tok] = val
         tokens[phrase] = tok
     # Apostrophes are optional in comments ("wont load", "doesnt work").
-    alternatives = "|".join(re.escape(p).replace("'", "'?") for p in tokens)
+    alternatives = phrase_alternation([p.lower() for p in tokens], optional="'")
     pattern = re.compile(r"\b(" + alternatives + r")\b", re.IGNORECASE)
     tokens.update({p.replace("'", ""): t for p, t in list(tokens.items()) if "'" in p})
     return analyzer, pattern, tokens
@@ -47,15 +48,20 @@ def english_score(text: str) -> float:
     """Sentiment of an English ``text`` in [-1, 1] (VADER's compound with the CX additions)."""
     analyzer, pattern, tokens = _vader()
     # "didn't expect such good quality": surprise, not negation.
-    text_in = _SURPRISE.sub("unexpectedly", text)
+    # (Each rewrite runs only when a cheap substring test says it can match.)
+    lower = text.lower()
+    text_in = _SURPRISE.sub("unexpectedly", text) if "expect" in lower else text
     # "super rude", "super helpful": an intensifier, not praise.
-    text_in = _SUPER.sub("very ", text_in)
+    if "super" in lower or "mega" in lower or "uber" in lower or "dead " in lower:
+        text_in = _SUPER.sub("very ", text_in)
     # "fixed my problem": the problem is gone.
-    text_in = _RESOLVED.sub(r"\1", text_in)
-    rewritten = pattern.sub(lambda m: tokens[m.group(1).lower().replace("’", "'")], text_in)
+    if "ed " in lower:
+        text_in = _RESOLVED.sub(r"\1", text_in)
+    rewritten = pattern.sub(lambda m: tokens[m.group(1).lower()], text_in)
     # Inability ("can't edit", "unable to log in") is a complaint; the marker goes before the negation so
     # VADER does not flip it.
-    rewritten = _INABILITY.sub(lambda m: "cxunable " + m.group(0), rewritten)
+    if "can" in lower or "couldn" in lower or "unable" in lower:
+        rewritten = _INABILITY.sub(lambda m: "cxunable " + m.group(0), rewritten)
     score = float(analyzer.polarity_scores(rewritten)["compound"])
     return _irony(text, rewritten, score, analyzer)
 
