@@ -31,6 +31,8 @@ from cxjourney.text.lexicon_pl import (
     CONCORD,
     RESOLVE,
     CONTRAST,
+    FAILURE_VALENCE,
+    FAILURE_VERBS,
     IRONY_PRONE,
     NEGATORS,
     polish_index,
@@ -146,6 +148,14 @@ def polish_score(text: str) -> float:
                 for j in range(max(0, i - 4), i):
                     if lemmas[j] == a and clause[j] == clause[i]:
                         vals[i] = val
+    for i in range(n):
+        # "nie uruchamia się", "nawet nie zadzwonił": a verb of something working, negated, is a failure.
+        if lemmas[i] in FAILURE_VERBS and not consumed[i] and vals[i] < 1.0:
+            for j in (i - 1, i - 2, i - 3):
+                if j >= 0 and clause[j] == clause[i] and words[j] in ("nie", "nigdy") and not consumed[j]:
+                    vals[i] = FAILURE_VALENCE
+                    consumed[j] = True
+                    break
     contributions: list[float] = [0.0] * n
     for i in range(n):
         # "super szybko", "mega wolno": the praise word only intensifies the next sentiment word.
