@@ -15,7 +15,7 @@ from cxjourney.errors import ValidationFailed
 app = typer.Typer(help="Comments: sentiment (PL/EN, offline), themes, pain points, search, emotion curve.",
                   no_args_is_help=True)
 
-BACKENDS = ("auto", "lexicon", "trained", "transformer")
+BACKENDS = ("auto", "project", "lexicon", "trained", "transformer")
 
 
 def _now() -> datetime:
@@ -36,6 +36,10 @@ def pick_analyzer(workspace: Path, backend: str, model_dir: Path | None) -> Any:
 
         return TransformerAnalyzer(model_dir)
     if backend == "lexicon":
+        from cxjourney.text.sentiment import LexiconAnalyzer
+
+        return LexiconAnalyzer()
+    if backend == "project":
         return default_analyzer()
     if backend == "trained":
         path = model_path(workspace)
@@ -51,7 +55,7 @@ def sentiment(
     file: Path = typer.Argument(None, help="CSV with a 'text' column, or plain text with one comment per line."),
     text: list[str] = typer.Option(None, "--text", "-t", help="A comment to score (repeatable)."),
     language: str = typer.Option(None, "--language", "-l", help="pl or en; detected when omitted."),
-    backend: str = typer.Option("auto", help="auto (workspace model if trained, else lexicon), lexicon, trained, transformer."),
+    backend: str = typer.Option("auto", help="auto (workspace model if trained, else project), project, lexicon, trained, transformer."),
     model_dir: Path = typer.Option(None, "--model-dir", help="Local transformer model directory."),
     raw: bool = typer.Option(False, "--raw", help="Show comments unmasked (otherwise PII is masked)."),
     workspace: Path = WorkspaceOpt,
@@ -114,7 +118,7 @@ def train(
 @handle_errors
 def evaluate(
     labelled: Path = typer.Option(..., "--labelled", help="CSV with text,label and optional language."),
-    backend: str = typer.Option("auto", help="auto, lexicon, trained, transformer."),
+    backend: str = typer.Option("auto", help="auto, project, lexicon, trained, transformer."),
     model_dir: Path = typer.Option(None, "--model-dir", help="Local transformer model directory."),
     workspace: Path = WorkspaceOpt,
     as_json: bool = JsonOpt,
