@@ -25,7 +25,7 @@ def test_comment_analysis_holds_one_scored_masked_row_per_comment(ctx):
     assert len(rows) == n_comments > 400
     assert {r[0] for r in rows} == {"pl", "en"}
     assert {r[1] for r in rows} == {"negative", "neutral", "positive"}
-    assert {r[2] for r in rows} == {"lexicon-v1"}
+    assert {r[2] for r in rows} == {"project-v1"}
 
 
 def test_emotion_curve_follows_the_journey_order_with_intervals_and_n(ctx):

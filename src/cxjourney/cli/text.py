@@ -141,7 +141,8 @@ def evaluate(
 
 def _print_evaluation(m: dict[str, Any], title: str) -> None:
     console.print(f"[bold]{title}[/bold]: n={m['n']} accuracy={m['accuracy']} macro-F1={m['macro_f1']} "
-                  f"positive-vs-negative accuracy={m['polarity_accuracy']} (n={m['polarity_n']})")
+                  f"positive-vs-negative accuracy: strict={m['polarity_accuracy']} "
+                  f"sign={m.get('sign_accuracy')} (n={m['polarity_n']})")
     labels = m["labels"]
     print_rows([{"gold \\ predicted": g, **m["confusion"][g]} for g in labels])
 

@@ -109,14 +109,16 @@ def train_classifier(rows: Sequence[dict[str, str]], *, test_size: float = 0.25,
     pipe.fit([X[i] for i in train_idx], [labels[i] for i in train_idx])
     held_out = TrainedAnalyzer(pipe)
     pred = held_out.analyze_many([rows[i]["text"] for i in test_idx], [X[i][1] for i in test_idx])
-    metrics = evaluate_labels([labels[i] for i in test_idx], [p.label for p in pred])
+    metrics = evaluate_labels([labels[i] for i in test_idx], [p.label for p in pred], [p.score for p in pred])
     baseline = LexiconAnalyzer().analyze_many([rows[i]["text"] for i in test_idx], [X[i][1] for i in test_idx])
-    lexicon_metrics = evaluate_labels([labels[i] for i in test_idx], [p.label for p in baseline])
+    lexicon_metrics = evaluate_labels([labels[i] for i in test_idx], [p.label for p in baseline],
+                                      [p.score for p in baseline])
     final = build_pipeline(seed)
     final.fit(X, labels)
     evaluation = {
         "held_out": metrics,
-        "lexicon_on_same_rows": {k: lexicon_metrics[k] for k in ("accuracy", "macro_f1", "polarity_accuracy")},
+        "lexicon_on_same_rows": {k: lexicon_metrics[k]
+                                 for k in ("accuracy", "macro_f1", "polarity_accuracy", "sign_accuracy")},
         "n_rows": len(rows),
         "n_train": len(train_idx),
         "n_test": len(test_idx),
