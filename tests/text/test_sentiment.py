@@ -126,3 +126,17 @@ def test_lexicon_keeps_its_scores_on_the_corpus_it_was_tuned_on(analyzer, langua
     rows = [r for r in corpus_rows() if r["language"] == language]
     m = evaluate_analyzer(analyzer, rows)
     assert m["polarity_accuracy"] >= 0.85 and m["macro_f1"] >= 0.8
+
+
+def test_fast_path_gives_scikit_learns_probabilities():
+    import numpy as np
+
+    from cxjourney.text.classifier import _inputs
+    from cxjourney.text.fastpath import compile_pipeline
+
+    analyzer = default_analyzer()
+    texts = [r["text"] for r in corpus_rows()[::7]] + ["", "ok", "!!!", "Привет", "a  b\tc", "zwrot zwrot zwrot"]
+    X = _inputs(texts, [None] * len(texts))
+    fast = compile_pipeline(analyzer.pipeline)
+    assert fast is not None
+    assert np.abs(fast.predict_proba(X) - analyzer.pipeline.predict_proba(X)).max() < 1e-9

@@ -152,7 +152,7 @@ class TrainedAnalyzer(BaseAnalyzer):
         if not todo:
             return out
         X = [(texts[i] or "", resolved[i] if resolved[i] in ("pl", "en") else "pl") for i in todo]
-        proba = self.pipeline.predict_proba(X)
+        proba = self.predict_proba(X)
         classes = list(self.pipeline.classes_)
         for row, i in zip(proba, todo, strict=True):
             p = dict(zip(classes, row, strict=True))
@@ -161,6 +161,15 @@ class TrainedAnalyzer(BaseAnalyzer):
             lang = resolved[i] if resolved[i] in ("pl", "en") else "other"
             out[i] = Sentiment(round(score, 4), label, lang, self.name)
         return out
+
+    def predict_proba(self, X: Sequence[tuple[str, str]]) -> Any:
+        """Class probabilities of (text, language) pairs, through the exact fast path when it applies."""
+        fast = self.__dict__.get("_fast", False)
+        if fast is False:
+            from cxjourney.text.fastpath import compile_pipeline
+
+            fast = self.__dict__["_fast"] = compile_pipeline(self.pipeline)
+        return fast.predict_proba(X) if fast is not None else self.pipeline.predict_proba(X)
 
     def save(self, path: str | Path) -> Path:
         import joblib
