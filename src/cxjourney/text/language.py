@@ -78,12 +78,23 @@ def detect_language(text: str | None, *, default: str = "other") -> str:
     pl = 3 * len(_PL_LETTER_RE.findall(lower)) + lower.count("ó")
     foreign = 2 * len(_FOREIGN_LETTER_RE.findall(lower))
     en = 0
+    pl_short = en_short = 0
     for tok in tokenize(lower):
         w = _VOTES.get(tok)
         if w is not None:
-            pl += w[0]
-            en += w[1]
+            if len(tok) == 1:
+                pl_short += w[0]
+                en_short += w[1]
+            else:
+                pl += w[0]
+                en += w[1]
             foreign += w[2]
+    # One-letter words ("w", "z", "i", "a") count only beside other evidence for the same language: "i" is
+    # English and Polish, and product names abbreviate "with" as "W" ("HEART W FLOWER").
+    if pl:
+        pl += pl_short
+    if en:
+        en += en_short
     # Czech/Slovak share words with Polish but use letters Polish never has: those letters outweigh.
     best = max(pl, en, foreign)
     if best == 0:
