@@ -129,7 +129,7 @@ def evaluate(
     rows = read_labelled(labelled)
     analyzer = pick_analyzer(workspace, backend, model_dir)
     out: dict[str, Any] = {"analyzer": analyzer.name, "all": evaluate_analyzer(analyzer, rows)}
-    for lang in sorted({r.get("language") for r in rows if r.get("language")}):
+    for lang in sorted({str(r["language"]) for r in rows if r.get("language")}):
         out[lang] = evaluate_analyzer(analyzer, [r for r in rows if r.get("language") == lang])
     if as_json:
         print_json(out)
@@ -188,6 +188,15 @@ def _run(workspace: Path, name: str, params: dict[str, Any]) -> Any:
         c.close()
 
 
+def _short(comments: list[dict[str, Any]], width: int = 70) -> str:
+    """The first example comment, cut to ``width`` characters, for tables (--json has them all, whole)."""
+    if not comments:
+        return ""
+    text = " ".join(str(comments[0]["comment"]).split())
+    more = f" (+{len(comments) - 1})" if len(comments) > 1 else ""
+    return (text if len(text) <= width else text[: width - 1] + "…") + more
+
+
 def _hint(res: Any) -> None:
     if not res.rows and res.meta.get("hint"):
         console.print(f"[yellow]{res.meta['hint']}[/yellow]")
@@ -233,7 +242,7 @@ def themes(
         print_json(res.model_dump())
         return
     _hint(res)
-    print_rows([{**r, "examples": " | ".join(e["comment"] for e in r["examples"])} for r in res.rows], "themes",
+    print_rows([{**r, "examples": _short(r["examples"])} for r in res.rows], "themes",
                columns=["theme", "name", "n", "share", "mean_sentiment", "negative_n", "examples"])
 
 
@@ -254,7 +263,7 @@ def pain_points(
         print_json(res.model_dump())
         return
     _hint(res)
-    print_rows([{**r, "comments": " | ".join(e["comment"] for e in r["comments"])} for r in res.rows], "pain points",
+    print_rows([{**r, "comments": _short(r["comments"])} for r in res.rows], "pain points",
                columns=["name", "touchpoint", "n", "negative_n", "share_negative", "mean_sentiment", "pain_score", "comments"])
 
 

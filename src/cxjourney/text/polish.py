@@ -29,12 +29,12 @@ from cxjourney.text.lexicon_pl import (
     ABSENCE_VALENCE,
     BOOSTERS,
     CONCORD,
-    RESOLVE,
     CONTRAST,
     FAILURE_VALENCE,
     FAILURE_VERBS,
     IRONY_PRONE,
     NEGATORS,
+    RESOLVE,
     polish_index,
     stem_candidates,
 )
@@ -175,9 +175,9 @@ def polish_score(text: str) -> float:
         # 2. boosters
         for j in (i - 1, i - 2):
             if j >= 0 and clause[j] == clause[i]:
-                b = BOOSTERS.get(words[j]) or BOOSTERS.get(lemmas[j]) or PREFIX_INTENSIFIERS.get(words[j])
-                if b:
-                    v = v * (1 + b)
+                boost = BOOSTERS.get(words[j]) or BOOSTERS.get(lemmas[j]) or PREFIX_INTENSIFIERS.get(words[j])
+                if boost:
+                    v = v * (1 + boost)
         # 3. negation (words inside a matched phrase are skipped: "nie polecam" carries its own)
         seen_nie = words[i] == "nie"
         for j in (i - 1, i - 2, i - 3):

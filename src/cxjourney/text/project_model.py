@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from cxjourney.text.classifier import MODEL_VERSION, TrainedAnalyzer, build_pipeline, _inputs
+from cxjourney.text.classifier import MODEL_VERSION, TrainedAnalyzer, _inputs, build_pipeline
 
 NAME = "project-v1"
 SEED = 0

@@ -284,7 +284,7 @@ def comment_search(ctx: QueryContext, params: CommentSearchParams) -> Result:
                   "sentiment", "label", "theme", "comment", "masked_comment", "person_id").order_by(
         [ibis.desc("timestamp"), "response_id", "question_id"]).execute()
     query = parse_query(params.q)
-    rows = []
+    rows: list[dict[str, Any]] = []
     total = 0
     for r in df.itertuples():
         # Match on the masked text so a search cannot reveal a phone number or e-mail to a masked role.
