@@ -152,7 +152,11 @@ class TrainedAnalyzer(BaseAnalyzer):
         if not todo:
             return out
         X = [(texts[i] or "", resolved[i] if resolved[i] in ("pl", "en") else "pl") for i in todo]
-        proba = self.predict_proba(X)
+        # Repeated comments ("Dziękuję", "All good") are scored once per batch.
+        unique = list(dict.fromkeys(X))
+        position = {x: k for k, x in enumerate(unique)}
+        proba_unique = self.predict_proba(unique)
+        proba = [proba_unique[position[x]] for x in X]
         classes = list(self.pipeline.classes_)
         for row, i in zip(proba, todo, strict=True):
             p = dict(zip(classes, row, strict=True))
