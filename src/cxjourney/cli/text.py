@@ -117,7 +117,7 @@ def train(
 @app.command("evaluate")
 @handle_errors
 def evaluate(
-    labelled: Path = typer.Option(..., "--labelled", help="CSV with text,label and optional language."),
+    labelled: list[Path] = typer.Option(..., "--labelled", help="CSV with text,label and optional language (repeatable)."),
     backend: str = typer.Option("auto", help="auto, project, lexicon, trained, transformer."),
     model_dir: Path = typer.Option(None, "--model-dir", help="Local transformer model directory."),
     workspace: Path = WorkspaceOpt,
@@ -126,7 +126,7 @@ def evaluate(
     """Accuracy, macro-F1, positive-vs-negative accuracy and confusion matrix of an analyzer on labelled comments."""
     from cxjourney.text.evaluate import evaluate_analyzer, read_labelled
 
-    rows = read_labelled(labelled)
+    rows = [row for path in labelled for row in read_labelled(path)]
     analyzer = pick_analyzer(workspace, backend, model_dir)
     out: dict[str, Any] = {"analyzer": analyzer.name, "all": evaluate_analyzer(analyzer, rows)}
     for lang in sorted({str(r["language"]) for r in rows if r.get("language")}):
