@@ -9,7 +9,6 @@ detractors is the customer-service agents' job. With ``alert_interval_minutes`` 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any, Literal
@@ -19,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from cxjourney.api.deps import analyst, query_context, reader
 from cxjourney.api.errors import responses
+from cxjourney.api.periodic import install_periodic
 from cxjourney.query import Result, run_query
 from cxjourney.security.keys import Principal
 
@@ -73,30 +73,11 @@ def _run(app: FastAPI) -> dict[str, Any]:
     return run_check(st.store, st.settings, now=st.clock(), workspace=st.workspace, deliver=True)
 
 
-async def _schedule(app: FastAPI, interval: float) -> None:
-    while True:
-        try:
-            out = await asyncio.to_thread(_run, app)
-            log.info("alert check: created %s, delivery %s", out["created"], out.get("delivery"))
-        except Exception:  # a failed scheduled check must not stop the server; it is logged and retried
-            log.exception("scheduled alert check failed")
-        await asyncio.sleep(interval)
-
-
 def install(app: FastAPI) -> None:
     """Include the router and, when ``alert_interval_minutes`` > 0, run the check that often (first at startup)."""
     app.include_router(router)
     minutes = float(getattr(app.state.settings, "alert_interval_minutes", 0) or 0)
     if minutes <= 0:
         return
-    tasks: list[asyncio.Task[None]] = []
-
-    def start(app_: FastAPI) -> None:
-        tasks.append(asyncio.get_running_loop().create_task(_schedule(app_, minutes * 60)))
-
-    def stop(app_: FastAPI) -> None:
-        for t in tasks:
-            t.cancel()
-
-    app.state.startup_hooks.append(start)
-    app.state.shutdown_hooks.append(stop)
+    install_periodic(app, _run, interval_s=minutes * 60, log=log,
+                     describe=lambda out: f"alert check: created {out['created']}, delivery {out.get('delivery')}")

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from cxjourney.cli.client import open_client
+from cxjourney.cli.client import open_client, write_op
 from cxjourney.cli.common import JsonOpt, WorkspaceOpt, console, handle_errors, print_json, print_rows
 from cxjourney.errors import ValidationFailed
 
@@ -37,19 +37,14 @@ def check(
     as_json: bool = JsonOpt,
 ) -> None:
     """Detect and store new alerts; running it again creates nothing twice."""
-    c = open_client(workspace, write=True)
-    try:
-        if c.mode == "local":
-            from cxjourney.alerts import run_check
-            from cxjourney.workspace import Workspace
+    from cxjourney.alerts import run_check
+    from cxjourney.workspace import Workspace
 
-            out = run_check(c.store, c.settings, now=as_of or _now(), workspace=Workspace(c.settings), deliver=deliver)  # type: ignore[union-attr]
-        else:
-            body: dict[str, Any] = {"deliver": deliver, "as_of": as_of.isoformat() if as_of else None}
-            out = c.request("POST", "/api/v1/alerts/check", json=body)  # type: ignore[union-attr]
-            out.pop("ok", None)
-    finally:
-        c.close()
+    body: dict[str, Any] = {"deliver": deliver, "as_of": as_of.isoformat() if as_of else None}
+    out = write_op(workspace,
+                   lambda c: run_check(c.store, c.settings, now=as_of or _now(), workspace=Workspace(c.settings), deliver=deliver),
+                   lambda c: c.request("POST", "/api/v1/alerts/check", json=body))
+    out.pop("ok", None)
     if as_json:
         print_json(out)
         return
@@ -104,17 +99,12 @@ def update(
     if status is not None and status not in STATUSES:
         raise ValidationFailed(f"--status must be one of {', '.join(STATUSES)}, not {status!r}",
                                errors=[{"field": "--status", "value": status, "message": f"one of {', '.join(STATUSES)}"}])
-    c = open_client(workspace, write=True)
-    try:
-        if c.mode == "local":
-            from cxjourney.alerts import update_alert
+    from cxjourney.alerts import update_alert
 
-            row = update_alert(c.store, alert_id, now=_now(), status=status, assignee=assignee, note=note)  # type: ignore[union-attr]
-        else:
-            body = {k: v for k, v in {"status": status, "assignee": assignee, "note": note}.items() if v is not None}
-            row = c.request("PATCH", f"/api/v1/alerts/{alert_id}", json=body)["alert"]  # type: ignore[union-attr]
-    finally:
-        c.close()
+    body = {k: v for k, v in {"status": status, "assignee": assignee, "note": note}.items() if v is not None}
+    row = write_op(workspace,
+                   lambda c: update_alert(c.store, alert_id, now=_now(), status=status, assignee=assignee, note=note),
+                   lambda c: c.request("PATCH", f"/api/v1/alerts/{alert_id}", json=body)["alert"])
     if as_json:
         print_json(row)
     else:

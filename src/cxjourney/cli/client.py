@@ -3,9 +3,10 @@ the file, through the server's API with the workspace's own admin token. Same qu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -14,6 +15,8 @@ from cxjourney.errors import CXJError, WorkspaceLocked
 from cxjourney.query import QueryContext, Result, run_query
 from cxjourney.storage import Store, connect
 from cxjourney.workspace import Workspace
+
+T = TypeVar("T")
 
 
 class LocalClient:
@@ -73,3 +76,13 @@ def open_client(workspace: str | Path = ".", *, write: bool = False) -> LocalCli
             raise
         ws = Workspace(settings)
         return RemoteClient(settings, token, ws.server_url())
+
+
+def write_op(workspace: str | Path, local: Callable[[LocalClient], T], remote: Callable[[RemoteClient], T]) -> T:
+    """Run a write locally (the DuckDB file opened read-write) or, when the server holds the file, through the
+    server's API: ``local(client)`` or ``remote(client)``, whichever applies. The client is closed after."""
+    c = open_client(workspace, write=True)
+    try:
+        return local(c) if isinstance(c, LocalClient) else remote(c)
+    finally:
+        c.close()

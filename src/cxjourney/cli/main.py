@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from cxjourney import __version__
-from cxjourney.cli.client import open_client
+from cxjourney.cli.client import open_client, write_op
 from cxjourney.cli.common import (
     JsonOpt,
     WorkspaceOpt,
@@ -160,15 +160,9 @@ def erase(person: str = typer.Argument(..., help="User id, anonymous id or e-mai
 
     if not dry_run and not yes and not typer.confirm(f"Erase everything about {person!r}? This cannot be undone"):
         raise typer.Exit(1)
-    c = open_client(workspace, write=True)
-    try:
-        if c.mode == "local":
-            out = erase_person(c.store, person, dry_run=dry_run)  # type: ignore[union-attr]
-        else:
-            out = c.request("DELETE", f"/api/v1/admin/persons/{quote(person, safe='')}", params={"dry_run": dry_run})  # type: ignore[union-attr]
-            out.pop("ok", None)
-    finally:
-        c.close()
+    out = write_op(workspace, lambda c: erase_person(c.store, person, dry_run=dry_run),
+                   lambda c: c.request("DELETE", f"/api/v1/admin/persons/{quote(person, safe='')}", params={"dry_run": dry_run}))
+    out.pop("ok", None)
     if as_json:
         print_json(out)
         return
@@ -186,14 +180,8 @@ def keys_create(kind: str = typer.Argument(..., help="'write' (send events) or '
     """Create a write key or a read token; prints the secret once."""
     from cxjourney.security.keys import create_key
 
-    c = open_client(workspace, write=True)
-    try:
-        if c.mode == "local":
-            secret = create_key(c.store, kind, role=role, name=name)  # type: ignore[union-attr]
-        else:
-            secret = c.request("POST", "/api/v1/admin/keys", json={"kind": kind, "role": role, "name": name})["secret"]  # type: ignore[union-attr]
-    finally:
-        c.close()
+    secret = write_op(workspace, lambda c: create_key(c.store, kind, role=role, name=name),
+                      lambda c: c.request("POST", "/api/v1/admin/keys", json={"kind": kind, "role": role, "name": name})["secret"])
     sys.stdout.write(secret + "\n")
 
 
@@ -203,11 +191,7 @@ def keys_list(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
     """List keys and tokens (never their secrets)."""
     from cxjourney.security.keys import list_keys
 
-    c = open_client(workspace, write=True)
-    try:
-        rows = list_keys(c.store) if c.mode == "local" else c.request("GET", "/api/v1/admin/keys")["keys"]  # type: ignore[union-attr]
-    finally:
-        c.close()
+    rows = write_op(workspace, lambda c: list_keys(c.store), lambda c: c.request("GET", "/api/v1/admin/keys")["keys"])
     print_json({"keys": rows}) if as_json else print_rows(rows, "keys")
 
 
@@ -217,14 +201,7 @@ def keys_revoke(key_id: str, workspace: Path = WorkspaceOpt) -> None:
     """Revoke a key or token by its id."""
     from cxjourney.security.keys import revoke_key
 
-    c = open_client(workspace, write=True)
-    try:
-        if c.mode == "local":
-            revoke_key(c.store, key_id)  # type: ignore[union-attr]
-        else:
-            c.request("POST", f"/api/v1/admin/keys/{key_id}/revoke")  # type: ignore[union-attr]
-    finally:
-        c.close()
+    write_op(workspace, lambda c: revoke_key(c.store, key_id), lambda c: c.request("POST", f"/api/v1/admin/keys/{key_id}/revoke"))
     console.print(f"revoked {key_id}")
 
 
