@@ -17,6 +17,7 @@ from scipy.special import ndtri
 
 from cxjourney.errors import ModelFitError
 
+WEAK_SE_LOG = 1.5  # standard error of a log parameter above this: the 95% interval spans > 300x
 LOG_BOUND = 12.0  # |log parameter| beyond this (e^12 ~ 1.6e5) means the fit ran off to a boundary
 
 
@@ -32,7 +33,7 @@ class FitResult:
 
 
 def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4) -> np.ndarray:
-    """Central-difference Hessian of ``f`` at ``x``."""
+    """Central-difference Hessian of ``f`` at ``x`` (NaN everywhere if ``f`` is not finite around ``x``)."""
     n = len(x)
     hess = np.empty((n, n))
     f0 = f(x)
@@ -45,6 +46,8 @@ def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float 
                 f(x + eye[i] + eye[j]) - f(x + eye[i] - eye[j]) - f(x - eye[i] + eye[j]) + f(x - eye[i] - eye[j])
             ) / (4 * h**2)
             hess[i, j] = hess[j, i] = v
+    if not np.all(np.isfinite(hess)) or np.max(np.abs(hess)) > 1e250:
+        return np.full((n, n), np.nan)
     return hess
 
 
@@ -110,6 +113,8 @@ def fit_log_params(
     params = np.exp(logp)
     z = float(ndtri(0.5 + confidence / 2))
     try:
+        if not np.all(np.isfinite(hess)):
+            raise np.linalg.LinAlgError
         cov_log = np.linalg.inv(hess)
         var_log = np.diag(cov_log)
         if np.any(var_log <= 0) or not np.all(np.isfinite(var_log)):
@@ -118,6 +123,8 @@ def fit_log_params(
     except np.linalg.LinAlgError:
         se_log = np.full(len(params), np.nan)
         flags.append("hessian_not_positive_definite")
+    if np.any(se_log > WEAK_SE_LOG):
+        flags.append("weakly_identified")
     se = params * se_log
     return FitResult(
         params={n: float(v) for n, v in zip(names, params, strict=True)},

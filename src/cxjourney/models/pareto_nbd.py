@@ -17,14 +17,37 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import expit, gammaln, hyp2f1
+from scipy.special import expit, gammaln, hyp2f1, logsumexp
 
 from cxjourney.models._base import PurchaseModel
 
 
+MAX_SERIES_TERMS = 200_000
+
+
+def _log_hyp2f1_one(b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """log 2F1(1, b; c; z) for 0 <= z < 1, c > b > 0. scipy's hyp2f1 first; where it fails (large b and c with
+    z close to 1) the positive-term series sum_n prod_k (b+k)/(c+k) z^n is summed in log space."""
+    b, c, z = np.broadcast_arrays(np.asarray(b, float), np.asarray(c, float), np.asarray(z, float))
+    with np.errstate(all="ignore"):
+        out = np.log(hyp2f1(1.0, b, c, z))
+    bad = ~np.isfinite(out)
+    for i in np.flatnonzero(bad):
+        bi, ci, zi = float(b.flat[i]), float(c.flat[i]), float(z.flat[i])
+        if zi <= 0:
+            out.flat[i] = 0.0
+            continue
+        # Terms decay at least like z^n: enough terms for a relative error below 1e-15.
+        n = int(min(MAX_SERIES_TERMS, np.ceil(37.0 / -np.log(zi)) + 50))
+        k = np.arange(n - 1, dtype=float)
+        log_terms = np.concatenate([[0.0], np.cumsum(np.log((bi + k) / (ci + k)) + np.log(zi))])
+        out.flat[i] = float(logsumexp(log_terms))
+    return out
+
+
 def _log_hyp2f1_c_eq_a_plus_1(a: np.ndarray, b: np.ndarray, z: np.ndarray) -> np.ndarray:
     """log 2F1(a, b; a + 1; z) for 0 <= z < 1, via Euler's transformation."""
-    return (1 - b) * np.log1p(-z) + np.log(hyp2f1(1.0, a + 1 - b, a + 1, z))
+    return (1 - b) * np.log1p(-z) + _log_hyp2f1_one(a + 1 - b, a + 1, z)
 
 
 class ParetoNBD(PurchaseModel):
