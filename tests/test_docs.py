@@ -68,3 +68,21 @@ def test_readme_starts_with_the_two_commands(doc: str) -> None:
     text = (DOCS.parent / doc).read_text(encoding="utf-8")
     head = text[: text.index("## Concepts")]
     assert "make demo" in head and "make test" in head
+
+
+def _tool(name: str):  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    path = DOCS.parent / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_query_reference_is_regenerated_after_query_changes() -> None:
+    gen = _tool("gen_query_docs")
+    assert gen.target().read_text(encoding="utf-8") == gen.render(), (
+        "docs/queries.md is stale: run .venv/bin/python tools/gen_query_docs.py"
+    )

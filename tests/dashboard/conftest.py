@@ -32,10 +32,11 @@ class DashServer:
     thread: Any
 
     def login(self, username: str, **kw: Any) -> httpx.Client:
-        c = httpx.Client(base_url=self.url, timeout=60, **kw)
-        r = c.post("/dashboard/login", data={"username": username, "password": PASSWORD, "next": "/dashboard/"})
-        assert r.status_code == 303, r.text
-        return c
+        with httpx.Client(base_url=self.url, timeout=60) as first:
+            r = first.post("/dashboard/login", data={"username": username, "password": PASSWORD, "next": "/dashboard/"})
+            assert r.status_code == 303, r.text
+            cookie = first.cookies["cxj_session"]
+        return httpx.Client(base_url=self.url, timeout=60, cookies={"cxj_session": cookie}, **kw)
 
     def post_events(self, batch: list[dict[str, Any]]) -> None:
         with httpx.Client(base_url=self.url, timeout=60, auth=(self.write_key, "")) as c:

@@ -155,3 +155,13 @@ def test_unknown_dimension_or_filter_names_the_field(store: Any) -> None:
     with pytest.raises(ValidationFailed) as e:
         run_query(_ctx(store), "nps", {"where": ["segment=plan"]})
     assert e.value.errors[0]["field"] == "where"
+
+
+def test_periods_and_date_ranges_use_the_timezone_setting(store: Any) -> None:
+    # 23:30 UTC on 31 January is 00:30 on 1 February in Warsaw.
+    _put(store, _answers("nps", [10], day=datetime(2026, 1, 31, 23, 30)))
+    assert run_query(_ctx(store), "nps", {"period": "month"}).rows[0]["period"] == "2026-01-01"
+    warsaw = _ctx(store, timezone="Europe/Warsaw")
+    assert run_query(warsaw, "nps", {"period": "month"}).rows[0]["period"] == "2026-02-01"
+    assert run_query(warsaw, "nps", {"from": "2026-02-01", "to": "2026-02-01"}).rows[0]["n"] == 1
+    assert run_query(_ctx(store), "nps", {"from": "2026-02-01", "to": "2026-02-01"}).rows == []

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 
 
-
 def _rows(live: Any, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
     # The server owns the file; read through its own store under its lock.
     st = live.app.state.store

@@ -117,3 +117,12 @@ def test_metrics_cli_prints_rows_with_the_documented_keys(workspace: Path, tmp_p
     assert r.exit_code == 0 and "advoc" in r.output  # the stage comes from the journey file
     r = runner.invoke(build(), ["metrics", "nps", "--by", "colour", "-w", str(workspace)])
     assert r.exit_code == 2 and "unknown dimension" in r.output
+
+
+def test_imported_answers_without_touchpoint_get_their_surveys_touchpoint_and_stage(workspace: Path, tmp_path: Path) -> None:
+    f = tmp_path / "ces.csv"
+    f.write_text("user_id,survey_id,question_id,score,timestamp\nc1,support-ces,ces,6,2026-01-02T10:00:00\n", encoding="utf-8")
+    runner.invoke(build(), ["import", "responses", str(f), "--json", "-w", str(workspace)])
+    r = runner.invoke(build(), ["metrics", "ces", "--by", "touchpoint,stage", "--json", "-w", str(workspace)])
+    (row,) = json.loads(r.stdout)["rows"]
+    assert (row["touchpoint"], row["stage"]) == ("support", "retention")

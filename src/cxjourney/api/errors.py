@@ -55,7 +55,36 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {c: ERROR_SCHEMA for c in codes}
 
 
+def _document_error_shape(app: FastAPI) -> None:
+    """Make the OpenAPI document tell the truth: every 4xx/5xx answer of every route is the one error shape
+    (FastAPI would otherwise document its own 422 body, which this app never sends)."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = base()
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                if not isinstance(op, dict) or "responses" not in op:
+                    continue
+                for code in list(op["responses"]):
+                    if code[:1] in ("4", "5"):
+                        op["responses"][code] = ERROR_SCHEMA
+                if not any(c[:1] in ("4", "5") for c in op["responses"]):
+                    op["responses"]["500"] = ERROR_SCHEMA
+        comps = schema.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            comps.pop(name, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    _document_error_shape(app)
+
     @app.exception_handler(CXJError)
     async def _cxj(request: Request, exc: CXJError) -> FastJSON:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None

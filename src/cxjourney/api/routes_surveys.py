@@ -55,7 +55,12 @@ def _ids(body: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def _lang(body: dict[str, Any]) -> str:
-    return body.get("language") if body.get("language") in ("en", "pl") else "en"
+    v = body.get("language")
+    return v if isinstance(v, str) and v in ("en", "pl") else "en"
+
+
+def _channel(value: Any, default: str, allowed: tuple[str, ...] = ans.CHANNELS) -> str:
+    return value if isinstance(value, str) and value in allowed else default
 
 
 def _survey(request: Request, survey_id: Any) -> Any:
@@ -72,7 +77,7 @@ def submit(request: Request, survey_id: str, body: dict[str, Any], *, channel: s
     uid, aid = _ids(body)
     rid = ans.check_response_id(body.get("response_id")) if body.get("response_id") is not None else ans.new_response_id()
     checked = ans.check_answers(survey, body.get("answers"))
-    ch = body.get("channel") if body.get("channel") in ans.CHANNELS else channel
+    ch = _channel(body.get("channel"), channel)
     rows = ans.answer_rows(cat, survey, checked, response_id=rid, user_id=uid, anonymous_id=aid, channel=ch,
                            language=_lang(body), timestamp=st.clock())
     stored, dups = store_responses(st.store, st.writer, rows, received_at=st.clock(), source="survey")
@@ -122,7 +127,7 @@ def _show(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     st = request.app.state
     survey = _survey(request, body.get("survey"))
     uid, aid = _ids(body)
-    channel = body.get("channel") if body.get("channel") in ans.CHANNELS else "widget"
+    channel = _channel(body.get("channel"), "widget")
     if body.get("consent") is False:
         return {"ok": True, "show": False, "reason": "no_consent"}
     if channel not in survey.channels:
@@ -160,7 +165,7 @@ def _dismiss(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     uid, aid = _ids(body)
     rid = ans.check_response_id(body.get("response_id"))
     ev = ans.feedback_event("Survey Dismissed", survey, response_id=rid, user_id=uid, anonymous_id=aid,
-                            channel=body.get("channel") if body.get("channel") in ans.CHANNELS else "widget", language=_lang(body), now=st.clock())
+                            channel=_channel(body.get("channel"), "widget"), language=_lang(body), now=st.clock())
     res = st.writer.write([ev])
     return {"ok": True, "recorded": res.accepted, "duplicate": res.accepted == 0}
 
@@ -228,12 +233,12 @@ def survey_page(survey_id: str, request: Request) -> HTMLResponse:
         return _html(render_message(TEXTS[lang]["unknown"], lang=lang), 404)
     except Unauthorized:
         return _html(render_message(TEXTS[lang]["link"], lang=lang), 401)
-    channel = q.get("c") if q.get("c") in ("link", "email") else "link"
+    channel = _channel(q.get("c"), "link", ("link", "email"))
     rid = _page_rid(request, survey_id, uid)
     ev = ans.feedback_event("Survey Shown", survey, response_id=rid, user_id=uid, anonymous_id=aid, channel=channel, language=lang,
                             now=st.clock(), message_id=f"shown-{rid}")
     st.writer.write([ev])
-    hidden = {"response_id": rid, "lang": lang, "c": channel, **{k: q[k] for k in ("u", "sig", "k") if q.get(k)}}
+    hidden: dict[str, str] = {"response_id": rid, "lang": lang, "c": channel, **{k: q[k] for k in ("u", "sig", "k") if q.get(k)}}
     if aid:
         hidden["a"] = aid
     return _html(render_survey(survey, lang=lang, action=f"/s/{survey_id}", hidden=hidden, query={k: v for k, v in q.items() if k != "lang"}))
@@ -259,7 +264,7 @@ async def survey_page_submit(survey_id: str, request: Request) -> HTMLResponse:
         if vals:
             answers[qq.id] = vals if qq.type == "multiple" else vals[0]
     body = {"response_id": form.get("response_id"), "userId": uid, "anonymousId": aid, "answers": answers, "language": lang,
-            "channel": form.get("c") if form.get("c") in ("link", "email") else "link"}
+            "channel": _channel(form.get("c"), "link", ("link", "email"))}
     query = {k: str(form.get(k)) for k in ("u", "sig", "k", "c") if form.get(k)}
     try:
         await run_in_threadpool(submit, request, survey_id, body, channel="link")
@@ -274,8 +279,8 @@ async def survey_page_submit(survey_id: str, request: Request) -> HTMLResponse:
             v = answers[qq.id]
             if qq.type in ("single", "multiple"):
                 names = {c.id: c.text.get(lang) for c in qq.choices}
-                v = ", ".join(names.get(x, x) for x in (v if isinstance(v, list) else [v]))
-            given.append((qq.text.get(lang), str(v)))
+                v = ", ".join(str(names.get(x, x)) for x in (v if isinstance(v, list) else [v]))
+            given.append((qq.text.get(lang), v if isinstance(v, str) else ", ".join(v)))
     return _html(render_thanks(survey, lang=lang, given=given, query=query))
 
 

@@ -20,6 +20,10 @@ JourneyOpt = typer.Option(None, "--journey", help="Only this journey")
 WhereOpt = typer.Option([], "--where", help="key=value filter (repeatable): touchpoint=, channel=, survey=, stage=, segment=trait:value")
 
 
+FIGURES = {"mean", "mean_ci_low", "mean_ci_high", "top2_share", "top2_ci_low", "top2_ci_high", "easy_share", "easy_ci_low",
+           "easy_ci_high", "a_value", "b_value", "p_value", "p_adjusted", "significant"}
+
+
 def _params(by: list[str], period: str | None, date_from: str | None, date_to: str | None, journey: str | None,
             where: list[str], **more: Any) -> dict[str, Any]:
     p: dict[str, Any] = {"by": [x for b in by for x in b.split(",") if x], "where": list(where), **{k: v for k, v in more.items() if v is not None}}
@@ -38,7 +42,9 @@ def _run(name: str, params: dict[str, Any], workspace: Path, as_json: bool, colu
     if as_json:
         print_json(res.model_dump())
         return
-    rows = res.rows
+    # A flagged figure shows its flag, never a bare number: blank every other figure of that row too.
+    rows = [r if "insufficient_sample" not in (r.get("flags") or []) else {k: (None if k in FIGURES else v) for k, v in r.items()}
+            for r in res.rows]
     if columns is not None:
         dims = [k for k in (rows[0] if rows else {}) if k in [*params.get("by", []), "period"]]
         columns = dims + [c for c in columns if not rows or c in rows[0]]

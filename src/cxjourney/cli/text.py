@@ -140,3 +140,140 @@ def _print_evaluation(m: dict[str, Any], title: str) -> None:
                   f"positive-vs-negative accuracy={m['polarity_accuracy']} (n={m['polarity_n']})")
     labels = m["labels"]
     print_rows([{"gold \\ predicted": g, **m["confusion"][g]} for g in labels])
+
+
+@app.command("analyze")
+@handle_errors
+def analyze(
+    only_new: bool = typer.Option(False, "--only-new", help="Only comments not analysed yet (themes left empty)."),
+    themes_k: int = typer.Option(6, "--themes", help="Number of themes stored with each comment."),
+    seed: int = typer.Option(0, help="Seed of the theme model."),
+    workspace: Path = WorkspaceOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """(Re)compute comment_analysis (language, sentiment, theme, masked text) for the workspace's comments."""
+    from cxjourney.cli.client import open_client
+    from cxjourney.text.analyze import analyze_comments
+    from cxjourney.text.sentiment import analyzer_for_workspace
+
+    c = open_client(workspace, write=True)
+    try:
+        if c.mode == "local":
+            out = analyze_comments(c.store, analyzer_for_workspace(c.settings.workspace), now=_now(),  # type: ignore[union-attr]
+                                   only_missing=only_new, themes_k=themes_k, seed=seed)
+        else:
+            out = c.request("POST", "/api/v1/text/analyze",  # type: ignore[union-attr]
+                            json={"only_new": only_new, "themes": themes_k, "seed": seed})
+    finally:
+        c.close()
+    if as_json:
+        print_json(out)
+    else:
+        console.print(f"analysed {out['analyzed']} comment(s) with {out['analyzer']}: {out['labels']}; "
+                      f"languages {out['languages']}; {out['themes']} theme(s)")
+
+
+def _run(workspace: Path, name: str, params: dict[str, Any]) -> Any:
+    from cxjourney.cli.client import open_client
+
+    c = open_client(workspace)
+    try:
+        return c.run(name, {k: v for k, v in params.items() if v is not None})
+    finally:
+        c.close()
+
+
+def _hint(res: Any) -> None:
+    if not res.rows and res.meta.get("hint"):
+        console.print(f"[yellow]{res.meta['hint']}[/yellow]")
+
+
+@app.command("curve")
+@handle_errors
+def curve(
+    by: str = typer.Option("touchpoint", help="touchpoint or stage."),
+    period: str = typer.Option("none", help="none, day, week, month, quarter."),
+    segment: str = typer.Option("none", help="none, channel, language, survey_id, kind."),
+    journey: str = typer.Option(None, help="Journey id (default: the first valid one)."),
+    since: datetime = typer.Option(None, help="Responses at or after this time."),
+    until: datetime = typer.Option(None, help="Responses before this time."),
+    workspace: Path = WorkspaceOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """The emotion curve: mean sentiment per touchpoint (or stage) in journey order, with intervals and n."""
+    res = _run(workspace, "emotion_curve", {"by": by, "period": period, "segment": segment, "journey": journey,
+                                            "since": since, "until": until})
+    if as_json:
+        print_json(res.model_dump())
+        return
+    _hint(res)
+    print_rows(res.rows, f"emotion curve ({res.meta.get('journey') or 'no journey'})")
+
+
+@app.command("themes")
+@handle_errors
+def themes(
+    k: int = typer.Option(6, "--k", help="Number of themes."),
+    seed: int = typer.Option(0, help="Seed (same seed, same themes)."),
+    touchpoint: str = typer.Option(None, help="Only comments at this touchpoint."),
+    language: str = typer.Option(None, help="pl, en or other."),
+    examples: int = typer.Option(3, help="Example comments per theme."),
+    workspace: Path = WorkspaceOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Themes of the comments, named by their top terms, with counts, mean sentiment and examples."""
+    res = _run(workspace, "themes", {"k": k, "seed": seed, "touchpoint": touchpoint, "language": language,
+                                     "examples": examples})
+    if as_json:
+        print_json(res.model_dump())
+        return
+    _hint(res)
+    print_rows([{**r, "examples": " | ".join(e["comment"] for e in r["examples"])} for r in res.rows], "themes",
+               columns=["theme", "name", "n", "share", "mean_sentiment", "negative_n", "examples"])
+
+
+@app.command("pain-points")
+@handle_errors
+def pain_points(
+    k: int = typer.Option(6, "--k", help="Number of themes."),
+    seed: int = typer.Option(0, help="Seed of the theme model."),
+    min_n: int = typer.Option(3, help="Leave out cells with fewer comments."),
+    limit: int = typer.Option(20, help="At most this many pain points."),
+    examples: int = typer.Option(3, help="Negative comments shown per pain point."),
+    workspace: Path = WorkspaceOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Themes x touchpoints ranked by volume and negativity, with the comments behind them."""
+    res = _run(workspace, "pain_points", {"k": k, "seed": seed, "min_n": min_n, "limit": limit, "examples": examples})
+    if as_json:
+        print_json(res.model_dump())
+        return
+    _hint(res)
+    print_rows([{**r, "comments": " | ".join(e["comment"] for e in r["comments"])} for r in res.rows], "pain points",
+               columns=["name", "touchpoint", "n", "negative_n", "share_negative", "mean_sentiment", "pain_score", "comments"])
+
+
+@app.command("search")
+@handle_errors
+def search(
+    q: str = typer.Argument("", help="Words to find, in any inflection (all must occur)."),
+    touchpoint: str = typer.Option(None, help="Only this touchpoint."),
+    min_score: float = typer.Option(None, help="Sentiment at least this (-1..1)."),
+    max_score: float = typer.Option(None, help="Sentiment at most this (-1..1)."),
+    label: str = typer.Option(None, help="negative, neutral or positive."),
+    since: datetime = typer.Option(None, help="Responses at or after this time."),
+    until: datetime = typer.Option(None, help="Responses before this time."),
+    limit: int = typer.Option(100, help="At most this many comments."),
+    workspace: Path = WorkspaceOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Search comments by words in any inflection, with filters."""
+    res = _run(workspace, "comment_search", {"q": q, "touchpoint": touchpoint, "min_score": min_score,
+                                             "max_score": max_score, "label": label, "since": since,
+                                             "until": until, "limit": limit})
+    if as_json:
+        print_json(res.model_dump())
+        return
+    _hint(res)
+    print_rows(res.rows, f"{res.meta.get('n', 0)} comment(s)",
+               columns=["timestamp", "touchpoint", "label", "sentiment", "comment"])

@@ -12,6 +12,8 @@ import json
 import time
 from typing import Any
 
+import anyio
+
 from cxjourney.security.keys import Principal
 
 COOKIE = "cxj_session"
@@ -81,8 +83,8 @@ class UserCache:
         hit = self._c.get(username)
         if hit and now - hit[0] < self.ttl_s:
             return hit[1]
-        users = store.table("users")
         with store.lock:
+            users = store.table("users")
             df = users.filter(users.username == username).select("role", "language").execute()
         val = (str(df.iloc[0, 0]), (df.iloc[0, 1] or None)) if len(df) else None
         self._c[username] = (now, val)
@@ -106,7 +108,9 @@ class SessionMiddleware:
             raw = cookies.get(COOKIE)
             if state is not None and raw and hasattr(state, "store"):
                 username = read_session(state.settings.secret_key, raw)
-                found = state.dashboard_users.get(state.store, username) if username else None
+                found = None
+                if username:  # the lookup may wait for the store's lock: keep it off the event loop
+                    found = await anyio.to_thread.run_sync(state.dashboard_users.get, state.store, username)
                 if found is not None and username is not None:
                     scope = dict(scope)
                     scope["state"] = {**scope.get("state", {}), "user": Principal("user", found[0], username),

@@ -89,7 +89,7 @@ def after_orders(rng: np.random.Generator, people: People, orders: Orders, produ
     delivered_at = np.where(delivered < period, delivered, np.inf)
 
     # Tickets: late parcels, damage and payment trouble make people write in.
-    p_ticket = 0.03 + 0.10 * ((delay >= 1) & (delay < 3)) + 0.40 * (delay >= 3) + 0.65 * damaged + 0.05 * orders.friction
+    p_ticket = 0.06 + 0.15 * ((delay >= 1) & (delay < 3)) + 0.45 * (delay >= 3) + 0.65 * damaged + 0.08 * orders.friction
     has = rng.random(n) < np.minimum(p_ticket, 0.95)
     rows = np.flatnonzero(has)
     subj = np.where(damaged[rows], 1, np.where(delay[rows] >= 1, 0, np.where(orders.friction[rows], 2, rng.integers(3, 6, len(rows)))))

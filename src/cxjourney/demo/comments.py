@@ -97,12 +97,18 @@ XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 
 
 class CommentWriter:
-    """Composes comments from a numpy Generator (deterministic). Counts its comments to place test payloads."""
+    """Composes comments from a numpy Generator (deterministic).
 
-    def __init__(self, rng: np.random.Generator, xss_at: tuple[int, int] | None = (7, 19), pii_rate: float = 0.012):
+    About 1% of comments leave an e-mail or phone number (and always comments number ``pii_at``), so PII
+    masking has something to mask; comments number ``xss_at`` end with a script/img payload for XSS tests.
+    """
+
+    def __init__(self, rng: np.random.Generator, xss_at: tuple[int, int] | None = (7, 19),
+                 pii_at: tuple[int, ...] = (3, 29), pii_rate: float = 0.012):
         self.rng = rng
         self.n = 0
         self.xss_at = xss_at
+        self.pii_at = pii_at
         self.pii_rate = pii_rate
 
     def _pick(self, options: list[str]) -> str:
@@ -118,7 +124,7 @@ class CommentWriter:
             parts.append(self._pick(DETAILS[lang][quality]))
         if self.rng.random() < 0.3:
             parts.append(self._pick(CLOSERS[lang][quality]))
-        if email and self.rng.random() < self.pii_rate:
+        if email and (self.rng.random() < self.pii_rate or self.n in self.pii_at):
             parts.append(self._pick(CONTACT[lang]).format(email=email, phone=phone))
         if self.xss_at is not None and self.n in self.xss_at:
             parts.append(XSS[self.xss_at.index(self.n)])

@@ -54,6 +54,16 @@ def _check(seed: int, customers: int | None, events: int, months: int) -> None:
         raise ValidationFailed(f"invalid demo options: {errors[0]['message']} (got {errors[0]['value']!r})", errors=errors)
 
 
+def ensure_empty(store: Any, force: bool) -> None:
+    """Refuse a store that already holds events, unless ``force``."""
+    existing = int(store.con.execute("SELECT count(*) FROM events").fetchall()[0][0])
+    if existing and not force:
+        raise ValidationFailed(
+            f"the workspace already holds {existing:,} events; use --force to clear it and write the demo",
+            errors=[{"field": "force", "value": False, "message": "workspace is not empty"}],
+        )
+
+
 def generate(store: Any, *, seed: int = 7, customers: int | None = None, events: int = DEFAULT_EVENTS,
              start: date = DEFAULT_START, months: int = 6, force: bool = False,
              progress: Progress | None = None) -> dict[str, Any]:
@@ -66,12 +76,7 @@ def generate(store: Any, *, seed: int = 7, customers: int | None = None, events:
     """
     _check(seed, customers, events, months)
     n_customers = customers if customers is not None else max(10, events // EVENTS_PER_CUSTOMER)
-    existing = int(store.con.execute("SELECT count(*) FROM events").fetchall()[0][0])
-    if existing and not force:
-        raise ValidationFailed(
-            f"the workspace already holds {existing:,} events; use --force to clear it and write the demo",
-            errors=[{"field": "force", "value": False, "message": "workspace is not empty"}],
-        )
+    ensure_empty(store, force)
     t0 = datetime(start.year, start.month, start.day)
     end = add_months(start, months)
     t1 = datetime(end.year, end.month, end.day)
@@ -97,7 +102,8 @@ def generate(store: Any, *, seed: int = 7, customers: int | None = None, events:
         per_visitor = 7.0  # events per anonymous visitor; re-measured after every chunk
         while state["events"] < events:
             need = events - state["events"]
-            n = int(min(VISITOR_CHUNK, max(100, np.ceil(need / per_visitor))))
+            share = 0.7 if chunk == 0 else 1.0  # the first chunk measures events per visitor
+            n = int(min(VISITOR_CHUNK, max(50, np.ceil(share * need / per_visitor))))
             before = state["events"]
             _chunk(np.random.default_rng([seed, 2, chunk]), pg0, n, False, period, start_dow, products, loader, writer, state)
             per_visitor = max((state["events"] - before) / n, 0.5)

@@ -129,7 +129,7 @@ def run_surveys(rng: np.random.Generator, people: People, exp: Experience, ident
             answered = iv.shown + 300 + rng.exponential(8 * 3600.0, m)
         elif iv.survey == "support-ces":
             hours, reo, subj = exp.t_hours[iv.row], exp.t_reopened[iv.row], exp.t_subject[iv.row]
-            p_resp, p_dismiss = 0.35, 0.0
+            p_resp, p_dismiss = 0.40, 0.0
             raw = 1.8 + 0.035 * np.minimum(hours, 96) + 1.6 * reo + 0.7 * (subj == 0) + rng.normal(0, 0.9, m)
             score = np.clip(np.round(raw), 1, 7)
             answered = iv.shown + 300 + rng.exponential(6 * 3600.0, m)
@@ -142,7 +142,7 @@ def run_surveys(rng: np.random.Generator, people: People, exp: Experience, ident
             drop = (seg == 1) & (t >= period - 30 * DAY)
             p_resp = np.where(seg == 2, 0.38, 0.28) * np.where(t > people.leave[iv.local] + 30 * DAY, 0.5, 1.0)
             p_dismiss = 0.0
-            raw = (np.array([8.2, 8.6, 9.0])[seg] - 1.1 * n_late - 0.9 * n_tick - 0.6 * n_fric + 0.25 * np.minimum(n_ord, 4)
+            raw = (np.array([8.2, 8.6, 9.0])[seg] - 1.3 * n_late - 1.4 * n_tick - 0.7 * n_fric + 0.25 * np.minimum(n_ord, 4)
                    - 0.4 * (n_ord == 0) - 1.5 * drop + rng.normal(0, 1.5, m))
             score = np.clip(np.round(raw), 0, 10)
             answered = iv.shown + 600 + rng.exponential(10 * 3600.0, m)
@@ -150,7 +150,13 @@ def run_surveys(rng: np.random.Generator, people: People, exp: Experience, ident
         u = rng.random(m)
         responded = (u < p_resp) & (answered < period)
         dismissed = ~responded & (u < p_resp + p_dismiss)
-        base = [{"survey_id": iv.survey, "response_id": r, "touchpoint": tp} for r in rids]
+        base: list[dict[str, Any]] = [{"survey_id": iv.survey, "response_id": r, "touchpoint": tp} for r in rids]
+        if iv.survey in ("checkout-csat", "delivery-csat"):
+            for b, r in zip(base, iv.row.tolist(), strict=True):
+                b["order_id"] = exp.order_id[r]
+        elif iv.survey == "support-ces":
+            for b, r in zip(base, iv.row.tolist(), strict=True):
+                b["ticket_id"] = exp.t_id[r]
         buf.add(iv.shown, iv.pg, fr.K_SURVEY_SHOWN, chan=chan, web=web, props=[orjson.dumps(b).decode() for b in base])
         di = np.flatnonzero(dismissed)
         buf.add(iv.shown[di] + 5 + 15 * rng.random(len(di)), iv.pg[di], fr.K_SURVEY_DISMISSED, chan=chan, web=web,

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 
 from cxjourney.errors import ValidationFailed
 from cxjourney.metrics.stats import flags_for, mean_interval, nps_interval, wilson
@@ -61,16 +62,38 @@ def parse_where(items: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
-def responses_view(store: Any, *, place: dict[str, tuple[str, str]] | None = None, traits: Sequence[str] = ()) -> ibis.Table:
-    """The responses table with stage/journey filled in from the journeys (touchpoint -> journey, stage),
-    ``survey``/``question`` aliases, and one ``segment:<trait>`` column per requested person trait."""
+@ibis.udf.scalar.builtin(name="timezone")
+def _utc(tz: str, ts: dt.Timestamp(scale=6)) -> dt.Timestamp(timezone="UTC", scale=6):  # type: ignore[valid-type, empty-body]
+    """DuckDB timezone(): a naive timestamp read as UTC."""
+
+
+@ibis.udf.scalar.builtin(name="timezone")
+def _wall(tz: str, ts: dt.Timestamp(timezone="UTC", scale=6)) -> dt.Timestamp(scale=6):  # type: ignore[valid-type, empty-body]
+    """DuckDB timezone(): the wall-clock time in ``tz`` of a UTC instant."""
+
+
+def local_time(ts: Any, timezone: str = "UTC") -> Any:
+    """Stored timestamps are UTC; periods and date ranges use the ``timezone`` setting's wall clock."""
+    if timezone in ("UTC", "Etc/UTC", "Z", ""):
+        return ts
+    return _wall(timezone, _utc("UTC", ts))
+
+
+def responses_view(store: Any, *, place: dict[str, tuple[str, str]] | None = None, traits: Sequence[str] = (),
+                   timezone: str = "UTC", survey_touchpoints: dict[str, str] | None = None) -> ibis.Table:
+    """The responses table with touchpoint filled in from the survey definitions (survey -> touchpoint) and
+    stage/journey from the journeys (touchpoint -> journey, stage),
+    ``survey``/``question`` aliases, ``local_ts`` (wall-clock time in ``timezone``), and one
+    ``segment:<trait>`` column per requested person trait."""
     r = store.table("responses")
+    if survey_touchpoints:
+        r = r.mutate(touchpoint=r.touchpoint.coalesce(r.survey_id.substitute(survey_touchpoints, else_=ibis.null())))
     place = place or {}
     stage_map = {tp: st for tp, (_, st) in place.items()}
     journey_map = {tp: j for tp, (j, _) in place.items()}
     stage = r.stage if not stage_map else r.stage.coalesce(r.touchpoint.substitute(stage_map, else_=ibis.null()))
     journey = r.journey if not journey_map else r.journey.coalesce(r.touchpoint.substitute(journey_map, else_=ibis.null()))
-    t = r.mutate(stage=stage, journey=journey, survey=r.survey_id, question=r.question_id)
+    t = r.mutate(stage=stage, journey=journey, survey=r.survey_id, question=r.question_id, local_ts=local_time(r.timestamp, timezone))
     if traits:
         p = store.table("persons")
         cols = {}
@@ -88,12 +111,13 @@ def _day(d: date | datetime) -> datetime:
 
 def apply_filters(t: ibis.Table, *, where: Sequence[tuple[str, str]] = (), date_from: date | None = None,
                   date_to: date | None = None, journey: str | None = None) -> ibis.Table:
-    """Filters: equality on dimensions/segments, a date range (``date_to`` inclusive), one journey."""
+    """Filters: equality on dimensions/segments, a date range (``date_to`` inclusive, in local time), one journey."""
     preds = [t[col] == val for col, val in where]
+    ts = t.local_ts if "local_ts" in t.columns else t.timestamp
     if date_from is not None:
-        preds.append(t.timestamp >= _day(date_from))
+        preds.append(ts >= _day(date_from))
     if date_to is not None:
-        preds.append(t.timestamp < _day(date_to) + timedelta(days=1))
+        preds.append(ts < _day(date_to) + timedelta(days=1))
     if journey is not None:
         preds.append(t.journey == journey)
     return t.filter(preds) if preds else t
@@ -102,7 +126,7 @@ def apply_filters(t: ibis.Table, *, where: Sequence[tuple[str, str]] = (), date_
 def _groups(t: ibis.Table, by: Sequence[str], period: str | None) -> dict[str, Any]:
     g: dict[str, Any] = {d: t[d] for d in by}
     if period is not None:
-        g["period"] = t.timestamp.truncate(PERIODS[period]).date()
+        g["period"] = (t.local_ts if "local_ts" in t.columns else t.timestamp).truncate(PERIODS[period]).date()
     return g
 
 

@@ -15,6 +15,7 @@ QUERY_MODULES: list[str] = [
     "cxjourney.analytics.queries",
     "cxjourney.analytics.journey_queries",
     "cxjourney.dashboard.queries",
+    "cxjourney.text.queries",
 ]
 
 

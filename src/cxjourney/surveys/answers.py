@@ -80,7 +80,7 @@ def check_answers(survey: Survey, answers: Any) -> list[tuple[Question, float | 
             if bad:
                 errors.append(_err(field, f"choose any of {', '.join(ids)}", bad[0]))
             else:
-                out.append((q, None, ",".join(dict.fromkeys(vals)), None))
+                out.append((q, None, ",".join(dict.fromkeys(str(v) for v in vals)), None))
         else:  # text: stored exactly as given
             if not isinstance(raw, str):
                 errors.append(_err(field, "text answer must be a string", raw))

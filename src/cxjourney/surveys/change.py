@@ -86,8 +86,8 @@ def _by_period(ctx: QueryContext, p: ChangeParams) -> Result:
     t, by = _view(ctx, p)
     a0, a1 = _dt(p.a_from), _dt(p.a_to) + timedelta(days=1)  # type: ignore[arg-type]
     b0, b1 = _dt(p.b_from), _dt(p.b_to) + timedelta(days=1)  # type: ignore[arg-type]
-    in_a = (t.timestamp >= a0) & (t.timestamp < a1)
-    in_b = (t.timestamp >= b0) & (t.timestamp < b1)
+    in_a = (t.local_ts >= a0) & (t.local_ts < a1)
+    in_b = (t.local_ts >= b0) & (t.local_ts < b1)
     t = t.filter(in_a | in_b).mutate(_window=ibis.ifelse(in_b, "b", "a"))
     # An answer in both windows (overlapping periods) counts in b only.
     df = sc.score_aggregates(t, kind=p.metric, by=[*by, "_window"]).execute()

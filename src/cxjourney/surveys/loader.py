@@ -51,7 +51,8 @@ def check_survey(path: Path, known_touchpoints: Iterable[str] | None = None) -> 
 
 def _semantic(path: Path, lines: dict[Loc, int], data: dict[str, Any], touchpoints: set[str] | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    qs = data.get("questions") if isinstance(data.get("questions"), list) else []
+    raw_qs = data.get("questions")
+    qs: list[Any] = raw_qs if isinstance(raw_qs, list) else []
     seen: dict[str, int] = {}
     for i, q in enumerate(qs):
         if not isinstance(q, dict):

@@ -138,6 +138,13 @@ class Widget(BaseModel):
     sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
+Channel = Literal["widget", "link", "email"]
+
+
+def _all_channels() -> list[Channel]:
+    return ["widget", "link", "email"]
+
+
 class Survey(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=ID_RE)
@@ -147,7 +154,7 @@ class Survey(BaseModel):
     thanks: Text | None = None
     touchpoint: str = Field(pattern=ID_RE, description="The journey touchpoint this survey measures.")
     journey: str | None = Field(default=None, pattern=ID_RE)
-    channels: list[Literal["widget", "link", "email"]] = Field(default_factory=lambda: list(CHANNELS))
+    channels: list[Channel] = Field(default_factory=_all_channels)
     widget: Widget | None = None
     questions: list[Question] = Field(min_length=1)
     source_file: str | None = Field(default=None, exclude=True)

@@ -60,6 +60,7 @@ class ChangeParams(_Common):
 
 
 def _place(ctx: QueryContext) -> dict[str, tuple[str, str]]:
+    """touchpoint -> (journey, stage), from the workspace's journeys (empty without a workspace)."""
     out: dict[str, tuple[str, str]] = {}
     if ctx.workspace is None:
         return out
@@ -73,12 +74,25 @@ def _place(ctx: QueryContext) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _survey_touchpoints(ctx: QueryContext) -> dict[str, str]:
+    """survey id -> touchpoint, from surveys/ (answers imported without a touchpoint get their survey's)."""
+    if ctx.workspace is None:
+        return {}
+    try:
+        from cxjourney.surveys.loader import cached_catalogue
+
+        return {s.id: s.touchpoint for s in cached_catalogue(ctx.settings).surveys.values()}
+    except Exception:  # unreadable survey files must not hide the scores
+        return {}
+
+
 def _view(ctx: QueryContext, p: _Common, extra_dims: list[str] | None = None) -> tuple[ibis.Table, list[str]]:
     sc.check_dimensions(p.by)
     where = sc.parse_where(p.where)
     dims = [*p.by, *(extra_dims or [])]
     traits = [t for d in dims if (t := sc.segment_trait(d))] + [t for c, _ in where if (t := sc.segment_trait(c))]
-    t = sc.responses_view(ctx.store, place=_place(ctx), traits=traits)
+    t = sc.responses_view(ctx.store, place=_place(ctx), traits=traits, timezone=ctx.settings.timezone,
+                          survey_touchpoints=_survey_touchpoints(ctx))
     by_cols = {d: f"segment:{sc.segment_trait(d)}" if sc.segment_trait(d) else d for d in p.by}
     t = t.mutate(**{d: t[c] for d, c in by_cols.items() if d != c})
     return sc.apply_filters(t, where=where, date_from=p.date_from, date_to=p.date_to, journey=p.journey), list(p.by)
@@ -153,7 +167,7 @@ def response_rate(ctx: QueryContext, params: _Common) -> Result:
     props = shown.properties
     tp = props["touchpoint"].str
     v = shown.select(
-        person_id=shown.person_id, timestamp=shown.timestamp, channel=props["channel"].str.coalesce(shown.channel),
+        person_id=shown.person_id, timestamp=shown.timestamp, local_ts=sc.local_time(shown.timestamp, ctx.settings.timezone), channel=props["channel"].str.coalesce(shown.channel),
         survey=props["survey_id"].str, touchpoint=tp, rid=props["response_id"].str.coalesce(shown.message_id),
         stage=tp.substitute({k: s for k, (_, s) in place.items()}, else_=ibis.null()) if place else ibis.null().cast("string"),
         journey=tp.substitute({k: j for k, (j, _) in place.items()}, else_=ibis.null()) if place else ibis.null().cast("string"),
@@ -172,7 +186,7 @@ def response_rate(ctx: QueryContext, params: _Common) -> Result:
     v = v.left_join(answered, v.rid == answered._rid).mutate(answered=ibis._._rid.notnull())
     g = {d: v[d] for d in params.by}
     if params.period:
-        g["period"] = v.timestamp.truncate(sc.PERIODS[params.period]).date()
+        g["period"] = v.local_ts.truncate(sc.PERIODS[params.period]).date()
     aggs = {"shown": v.rid.nunique(), "answered": v.rid.nunique(where=v.answered)}
     df = (v.group_by(**g).aggregate(**aggs) if g else v.aggregate(**aggs)).execute()
     rows = []

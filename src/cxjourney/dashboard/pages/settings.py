@@ -51,8 +51,8 @@ def _survey_status(path: Any) -> dict[str, Any]:
 
 
 def build(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> dict[str, Any]:
-    users = ctx.store.table("users")
     with ctx.store.lock:
+        users = ctx.store.table("users")
         user_rows = users.select("username", "role", "language", "created_at").order_by("username").execute()
         keys = list_keys(ctx.store)
     return {"page": "settings", "keys": keys, "users": [clean(r) for r in user_rows.to_dict(orient="records")],
