@@ -223,7 +223,8 @@ def refresh_cmd(
         if client.mode == "local":
             from cxjourney.models.workspace import refresh_scores
 
-            out = refresh_scores(client.store, client.settings, now=dt.datetime.now(dt.UTC), **body)  # type: ignore[union-attr]
+            out = refresh_scores(client.store, client.settings, now=dt.datetime.now(dt.UTC),  # type: ignore[union-attr]
+                                 model=model.value, horizon=horizon, period=period.value, discount_rate=discount_rate)
         else:
             out = client.request("POST", "/api/v1/clv/refresh", json=body)  # type: ignore[union-attr]
     finally:
@@ -232,7 +233,10 @@ def refresh_cmd(
         print_json(out)
     else:
         typer.echo(f"stored scores of {out['customers']} customers ({out['model']}, horizon {horizon:g} "
-                   f"{period.value}s) at {out['computed_at']}; total CLV {out['total_clv']:.2f}")
+                   f"{period.value}s) at {out['computed_at']}; total CLV {out['total_clv']:.2f}; "
+                   f"each figure with a {out.get('interval') or 'no interval'}")
+        if out.get("flags"):
+            typer.echo(f"flags: {', '.join(out['flags'])}")
 
 
 @app.command("validate")
@@ -301,9 +305,42 @@ def scores_cmd(
     if as_json:
         print_json(res.model_dump())
     else:
-        print_rows(res.rows, "customer scores", columns=["person_id", "model", "computed_at", "frequency", "recency",
-                                                         "expected_purchases", "p_alive", "expected_spend", "clv",
-                                                         "churn_risk"])
+        print_rows(res.rows, "customer scores", columns=SCORE_TABLE_COLUMNS)
+
+
+SCORE_TABLE_COLUMNS = ["person_id", "model", "computed_at", "frequency", "recency", "expected_purchases", "p_alive",
+                       "p_alive_low", "p_alive_high", "clv", "clv_low", "clv_high", "churn_risk", "churn_risk_low",
+                       "churn_risk_high", "n", "flags"]
+
+
+@app.command("customer")
+@handle_errors
+def customer_cmd(
+    person: str = typer.Argument(..., help="Any id of the person (user id, anonymous id, e-mail)."),
+    workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt,
+) -> None:
+    """One customer's stored scores, for an agent: CLV, P(alive) and churn risk, each with its interval and n."""
+    from cxjourney.errors import NotFound
+
+    res = run_workspace_query(workspace, "customer_value", {"person": person})
+    if not res.rows:
+        raise NotFound(f"no stored scores for {person!r}: run 'cxjourney clv refresh' (and 'clv churn --store'), "
+                       "or check the id", errors=[{"field": "person", "value": person, "message": "no scores"}])
+    if as_json:
+        print_json(res.model_dump())
+        return
+    typer.echo(f"customer {res.meta.get('person_id') or person}")
+    for r in res.rows:
+        typer.echo(f"  {r['model']} (computed {r['computed_at']}, fitted on n={r.get('n')})")
+        for key, label, fmt in (("clv", "CLV", "{:.2f}"), ("expected_purchases", "expected purchases", "{:.3f}"),
+                                ("p_alive", "P(alive)", "{:.1%}"), ("churn_risk", "churn risk", "{:.1%}")):
+            if r.get(key) is None:
+                continue
+            lo, hi = r.get(f"{key}_low"), r.get(f"{key}_high")
+            interval = f"  ({fmt.format(lo)} – {fmt.format(hi)})" if lo is not None and hi is not None else ""
+            typer.echo(f"    {label:<20}{fmt.format(r[key])}{interval}")
+        if r.get("flags"):
+            typer.echo(f"    flags: {r['flags']}")
 
 
 @app.command("summary")

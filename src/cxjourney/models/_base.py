@@ -83,6 +83,7 @@ class PurchaseModel:
         self.log_likelihood_ = res.log_likelihood
         self.converged_ = res.converged
         self.flags_ = res.flags
+        self.log_covariance_ = res.covariance_log
 
     @property
     def _p(self) -> np.ndarray:

@@ -30,6 +30,7 @@ class FitResult:
     converged: bool
     iterations: int
     flags: list[str] = field(default_factory=list)
+    covariance_log: np.ndarray | None = None  # covariance of the log parameters (None: Hessian not usable)
 
 
 def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4) -> np.ndarray:
@@ -112,6 +113,7 @@ def fit_log_params(
     hess = numerical_hessian(negll, logp)
     params = np.exp(logp)
     z = float(ndtri(0.5 + confidence / 2))
+    cov_log: np.ndarray | None
     try:
         if not np.all(np.isfinite(hess)):
             raise np.linalg.LinAlgError
@@ -121,6 +123,7 @@ def fit_log_params(
             raise np.linalg.LinAlgError
         se_log = np.sqrt(var_log)
     except np.linalg.LinAlgError:
+        cov_log = None
         se_log = np.full(len(params), np.nan)
         flags.append("hessian_not_positive_definite")
     if np.any(se_log > WEAK_SE_LOG):
@@ -137,6 +140,7 @@ def fit_log_params(
         converged=converged,
         iterations=int(getattr(best, "nit", 0)),
         flags=flags,
+        covariance_log=cov_log,
     )
 
 

@@ -68,6 +68,7 @@ class GammaGamma:
         self.log_likelihood_ = res.log_likelihood
         self.converged_ = res.converged
         self.flags_ = list(res.flags)
+        self.log_covariance_ = res.covariance_log
         if res.params["q"] <= 1:
             self.flags_.append("mean_spend_undefined_q_le_1")
         self.n_customers_ = int(round(n))

@@ -21,7 +21,6 @@ from scipy.special import expit, gammaln, hyp2f1, logsumexp
 
 from cxjourney.models._base import PurchaseModel
 
-
 MAX_SERIES_TERMS = 200_000
 
 

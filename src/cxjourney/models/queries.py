@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from cxjourney.errors import InsufficientData
-from cxjourney.metrics.stats import flags_for, rate_row, z_value
+from cxjourney.metrics.stats import flags_for, rate_row
 from cxjourney.query.registry import QueryContext, Result, register
 
 
@@ -36,6 +36,10 @@ def _num(v: Any) -> Any:
     if isinstance(v, pd.Timestamp):
         return v.isoformat()
     return v
+
+
+def _scaled(v: Any, scale: float) -> float | None:
+    return None if v is None or pd.isna(v) else _num(float(v) * scale)
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -122,31 +126,41 @@ class SummaryParams(BaseModel):
 
 @register("clv_summary", SummaryParams, summary="Stored customer scores summed up, with intervals.")
 def clv_summary(ctx: QueryContext, params: SummaryParams) -> Result:
+    """Per model: total and mean CLV, total expected purchases and mean P(alive), each with the sum (or mean) of the
+    customers' parameter-uncertainty bounds; the share of customers at risk with a Wilson interval."""
     settle(ctx.store)
     t = ctx.store.table("customer_scores")
     if params.model:
         t = t.filter(t.model == params.model)
+    t = t.filter(t.clv.notnull() | t.p_alive.notnull())  # churn-classifier rows carry no value figures
     df = t.group_by("model").aggregate(
-        n=t.count(), mean_clv=t.clv.mean(), sd_clv=t.clv.std(), total_clv=t.clv.sum(),
-        mean_p_alive=t.p_alive.mean(), at_risk=(t.p_alive < params.at_risk_below).cast("int64").sum(),
-        expected_purchases=t.expected_purchases.sum(), computed_at=t.computed_at.max(),
+        n=t.count(), total_clv=t.clv.sum(), clv_low=t.clv_low.sum(), clv_high=t.clv_high.sum(),
+        expected_purchases=t.expected_purchases.sum(), ep_low=t.expected_purchases_low.sum(),
+        ep_high=t.expected_purchases_high.sum(), mean_p_alive=t.p_alive.mean(), pa_low=t.p_alive_low.mean(),
+        pa_high=t.p_alive_high.mean(), at_risk=(t.p_alive < params.at_risk_below).cast("int64").sum(),
+        n_fit=t.n.max(), computed_at=t.computed_at.max(),
     ).order_by("model").execute()
     rows: list[dict[str, Any]] = []
-    z = z_value(ctx.settings.confidence)
     for r in df.to_dict(orient="records"):
         n = int(r["n"])
-        half = z * float(r["sd_clv"]) / math.sqrt(n) if n > 1 and r["sd_clv"] == r["sd_clv"] else float("nan")
-        common = {"model": r["model"], "computed_at": _num(pd.Timestamp(r["computed_at"]))}
-        rows.append({**common, "metric": "mean_clv", "value": _num(r["mean_clv"]), "ci_low": _num(r["mean_clv"] - half),
-                     "ci_high": _num(r["mean_clv"] + half), "n": n, "flags": flags_for(n, ctx.settings.min_sample)})
-        rows.append({**common, "metric": "total_clv", "value": _num(r["total_clv"]), "ci_low": _num(n * (r["mean_clv"] - half)),
-                     "ci_high": _num(n * (r["mean_clv"] + half)), "n": n, "flags": flags_for(n, ctx.settings.min_sample)})
+        flags = flags_for(n, ctx.settings.min_sample)
+        common = {"model": r["model"], "computed_at": _num(pd.Timestamp(r["computed_at"])), "n": n,
+                  "n_fit": _num(r["n_fit"]), "flags": flags}
+        for metric, value, lo, hi, scale in (
+            ("total_clv", r["total_clv"], r["clv_low"], r["clv_high"], 1.0),
+            ("mean_clv", r["total_clv"], r["clv_low"], r["clv_high"], 1.0 / n),
+            ("expected_purchases", r["expected_purchases"], r["ep_low"], r["ep_high"], 1.0),
+            ("mean_p_alive", r["mean_p_alive"], r["pa_low"], r["pa_high"], 1.0),
+        ):
+            rows.append({**common, "metric": metric, "value": _scaled(value, scale), "ci_low": _scaled(lo, scale),
+                         "ci_high": _scaled(hi, scale)})
         rows.append({**common, **rate_row(int(r["at_risk"]), n, min_sample=ctx.settings.min_sample,
                                           confidence=ctx.settings.confidence), "metric": "share_at_risk"})
-        rows.append({**common, "metric": "expected_purchases", "value": _num(r["expected_purchases"]), "ci_low": None,
-                     "ci_high": None, "n": n, "flags": flags_for(n, ctx.settings.min_sample)})
-    return Result(rows=rows, meta={"at_risk_below": params.at_risk_below, "confidence": ctx.settings.confidence,
-                                   "interval": "normal approximation of the mean CLV; Wilson for the share"})
+    return Result(rows=rows, meta={
+        "at_risk_below": params.at_risk_below, "confidence": ctx.settings.confidence,
+        "interval": ("CLV, purchases, P(alive): sums (means) of the customers' parameter-uncertainty bounds, exact when "
+                     "customers move together under the parameter draws, approximate otherwise; share at risk: Wilson"),
+    })
 
 
 class DriversParams(BaseModel):

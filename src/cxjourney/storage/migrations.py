@@ -127,6 +127,13 @@ MIGRATIONS: list[list[str]] = [
                   json_extract_string(properties, '$.status') AS status, channel, source
            FROM events WHERE type = 'track' AND event IN ('Ticket Created', 'Ticket Resolved')""",
     ],
+    # v2: intervals, fit size and flags on every stored customer score (customer value models).
+    [
+        *(f"ALTER TABLE customer_scores ADD COLUMN IF NOT EXISTS {m}_{side} DOUBLE"
+          for m in ("expected_purchases", "p_alive", "expected_spend", "clv", "churn_risk") for side in ("low", "high")),
+        "ALTER TABLE customer_scores ADD COLUMN IF NOT EXISTS n BIGINT",
+        "ALTER TABLE customer_scores ADD COLUMN IF NOT EXISTS flags VARCHAR",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
