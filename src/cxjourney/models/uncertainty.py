@@ -27,20 +27,24 @@ N_DRAWS = 200
 INTERVAL_COLUMNS = [f"{c}_{s}" for c in ("expected_purchases", "p_alive", "expected_spend", "clv") for s in ("low", "high")]
 
 
+def _names(model: Any) -> tuple[str, ...]:
+    return tuple(getattr(model, "names_in_use", model.param_names))
+
+
 def parameter_draws(model: Any, n_draws: int, seed: int) -> np.ndarray | None:
     """``n_draws`` x k parameter vectors (natural scale) from the asymptotic normal of the log parameters;
     None when the fit has no usable covariance."""
     cov = getattr(model, "log_covariance_", None)
     if cov is None or not np.all(np.isfinite(cov)):
         return None
-    mean = np.log([model.params_[n] for n in model.param_names])
+    mean = np.log([model.params_[n] for n in _names(model)])
     rng = np.random.default_rng(seed)
     return np.exp(rng.multivariate_normal(mean, cov, size=n_draws, method="eigh"))
 
 
 def _with_params(model: Any, values: np.ndarray) -> Any:
     clone = copy.copy(model)
-    clone.params_ = {n: float(v) for n, v in zip(model.param_names, values, strict=True)}
+    clone.params_ = {n: float(v) for n, v in zip(_names(model), values, strict=True)}
     return clone
 
 
