@@ -364,6 +364,7 @@ def drivers_cmd(
     outcome: str = typer.Option("nps", "--outcome", help="Outcome column (file) or response kind (workspace)."),
     drivers: list[str] = typer.Option([], "--driver", help="Driver column (file; repeat); default: every numeric column."),
     method: str = typer.Option("auto", "--method", help="shapley, relative_weights or auto."),
+    missing: str = typer.Option("auto", "--missing", help="listwise, pairwise or auto (pairwise when too few complete rows)."),
     n_boot: int = typer.Option(200, "--n-boot", help="Bootstrap resamples for the intervals."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
     as_json: bool = JsonOpt,
@@ -373,7 +374,7 @@ def drivers_cmd(
 
     if data is None:
         res = run_workspace_query(workspace, "drivers", {"outcome_kind": outcome, "method": method, "n_boot": n_boot,
-                                                         "seed": seed})
+                                                         "seed": seed, "missing": missing})
         rows, meta = res.rows, res.meta
     else:
         import pandas as pd
@@ -384,13 +385,15 @@ def drivers_cmd(
         if not data.exists():
             raise ValidationFailed(f"{data}: no such file", errors=[{"file": str(data), "message": "not found"}])
         kd = key_drivers(pd.read_csv(data), outcome=outcome, drivers=drivers or None, method=method,  # type: ignore[arg-type]
-                         n_boot=n_boot, seed=seed)
+                         n_boot=n_boot, seed=seed, missing=missing)  # type: ignore[arg-type]
         rows, meta = kd.table.to_dict(orient="records"), {"method": kd.method, "r2": kd.r2_, "n": kd.n_, **kd.meta}
     if as_json:
         print_json({"rows": rows, "meta": meta})
     else:
         print_rows(rows, f"key drivers of {outcome} ({meta['method']}, R² {meta['r2']:.3f}, n {meta['n']})",
-                   columns=["rank", "driver", "importance", "share", "ci_low", "ci_high"])
+                   columns=["rank", "driver", "importance", "share", "ci_low", "ci_high", "n"])
+        if meta.get("flags"):
+            typer.echo(f"flags: {', '.join(meta['flags'])}")
 
 
 @app.command("churn")

@@ -48,7 +48,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 class LiveParams(BaseModel):
     model: Literal["bgnbd", "pareto_nbd", "gamma_gamma"] = Field(default="bgnbd", description="Model to fit.")
-    period: Literal["day", "week", "month"] = "week"
+    period: Literal["day", "week", "month"] = Field(default="week", description="Time unit of recency, T and the horizon.")
     calibration_end: str | None = Field(default=None, description="Last calibration day (default: today).")
     returns: Literal["drop", "net"] | None = Field(default="net", description="Handling of negative revenue.")
 
@@ -100,7 +100,7 @@ def clv_predict(ctx: QueryContext, params: PredictParams) -> Result:
 class ScoresParams(BaseModel):
     person: str | None = Field(default=None, description="One person (any id or e-mail); default: everyone.")
     model: str | None = Field(default=None, description="Only scores of this model.")
-    limit: int = Field(default=1000, ge=1, le=1_000_000)
+    limit: int = Field(default=1000, ge=1, le=1_000_000, description="At most this many rows (highest CLV first).")
 
 
 @register("customer_value", ScoresParams, summary="Stored per-customer CLV, P(alive) and churn risk.")
@@ -169,10 +169,13 @@ class DriversParams(BaseModel):
     driver_kinds: list[str] = Field(default_factory=lambda: ["csat", "ces"], description="Kinds used as drivers.")
     unit: Literal["person", "response"] = Field(
         default="person", description="Join outcome and drivers per person (mean scores) or per survey response.")
-    journey: str | None = None
-    method: Literal["auto", "shapley", "relative_weights"] = "auto"
-    n_boot: int = Field(default=200, ge=0, le=2000)
-    seed: int = 0
+    journey: str | None = Field(default=None, description="Only responses of this journey.")
+    method: Literal["auto", "shapley", "relative_weights"] = Field(
+        default="auto", description="shapley (exact Shapley R² decomposition) or relative_weights (Johnson).")
+    missing: Literal["auto", "listwise", "pairwise"] = Field(
+        default="auto", description="Respondents who answered only some surveys: listwise or pairwise correlations.")
+    n_boot: int = Field(default=200, ge=0, le=2000, description="Bootstrap resamples for the intervals.")
+    seed: int = Field(default=0, description="Random seed of the bootstrap.")
 
 
 def drivers_frame(ctx: QueryContext, params: DriversParams) -> tuple[pd.DataFrame, str]:
@@ -202,8 +205,9 @@ def drivers_query(ctx: QueryContext, params: DriversParams) -> Result:
     settle(ctx.store)
     wide, outcome = drivers_frame(ctx, params)
     res = key_drivers(wide.reset_index(drop=True), outcome=outcome, method=params.method, n_boot=params.n_boot,
-                      confidence=ctx.settings.confidence, seed=params.seed, min_rows=ctx.settings.min_sample)
-    rows = [{**{k: _num(v) for k, v in rec.items()}, "value": _num(rec["importance"]), "n": res.n_, "flags": []}
+                      confidence=ctx.settings.confidence, seed=params.seed, min_rows=ctx.settings.min_sample,
+                      missing=params.missing)
+    rows = [{**{k: _num(v) for k, v in rec.items()}, "value": _num(rec["importance"]), "flags": list(res.meta["flags"])}
             for rec in res.table.to_dict(orient="records")]
     meta = {"method": res.method, "r2": res.r2_, "n": res.n_, "unit": params.unit,
             "outcome": params.outcome_question or params.outcome_kind, **res.meta}
@@ -212,12 +216,12 @@ def drivers_query(ctx: QueryContext, params: DriversParams) -> Result:
 
 
 class ChurnParams(BaseModel):
-    method: Literal["logistic", "gradient_boosting"] = "logistic"
+    method: Literal["logistic", "gradient_boosting"] = Field(default="logistic", description="Classifier.")
     window_days: int | None = Field(default=None, ge=1, description="Churn window (default: churn_window_days).")
     n_cutoffs: int = Field(default=6, ge=2, le=60, description="Labelled cutoffs used for training and holdout.")
     step_days: int = Field(default=30, ge=1, description="Days between cutoffs.")
     activity_event: str = Field(default="Order Completed", description="Event whose absence means churn.")
-    test_fraction: float = Field(default=0.25, gt=0, lt=1)
+    test_fraction: float = Field(default=0.25, gt=0, lt=1, description="Share of rows (latest cutoffs) held out.")
 
 
 def fit_workspace_churn(ctx: QueryContext, params: ChurnParams) -> tuple[Any, pd.DataFrame]:
