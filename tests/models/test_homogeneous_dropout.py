@@ -21,7 +21,7 @@ def _simulate(kind: str, n: int = 2000, seed: int = 4) -> pd.DataFrame:
     for _ in range(n):
         lam = rng.gamma(0.8, 1 / 6.0)
         T = rng.uniform(20, 40)
-        death = rng.exponential(1 / 0.04) if kind == "pareto" else np.inf
+        death = rng.exponential(1 / 0.04) if kind == "pareto" else np.inf  # "nbd": nobody drops out
         t, times = 0.0, []
         while True:
             t += rng.exponential(1 / lam)
@@ -67,3 +67,18 @@ def test_limit_formulas_equal_the_general_ones_at_huge_dropout_parameters():
                                    rtol=1e-4)
         np.testing.assert_allclose(a._limit_loglik_individual(a._p, x, tx, T), b._loglik_individual(b._p, x, tx, T),
                                    rtol=1e-5)
+
+
+def test_fit_where_nobody_drops_out_is_the_nbd_with_p_alive_one():
+    # Simulated without any dropout: BG/NBD's dropout runs off to 0; the fit is the NBD (r, alpha), flagged. (Pareto/NBD
+    # on the same data may stop at a tiny, weakly identified mu instead: also checked.)
+    data = _simulate("nbd", n=2000, seed=5)
+    pareto = ParetoNBD().fit(data)
+    assert pareto.params_.get("mu", 0.0) < 0.005
+    m = BGNBD().fit(data)
+    assert "no_dropout" in m.flags_ and set(m.names_in_use) == {"r", "alpha"}
+    lo, hi = m.intervals_["r"]
+    assert lo < 0.8 < hi and m.params_["alpha"] == pytest.approx(6.0, rel=0.2)
+    assert np.all(m.p_alive([0, 3], [0, 5], [30, 30]) == 1.0)
+    expected = (m.params_["r"] + 3) * 10 / (m.params_["alpha"] + 30)
+    assert float(m.conditional_expected_purchases(10, 3, 5, 30)) == pytest.approx(expected)

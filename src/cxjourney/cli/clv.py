@@ -64,7 +64,8 @@ WorkspaceOpt = typer.Option(Path("."), "--workspace", "-w", help="Workspace dire
 TransactionsOpt = typer.Option(None, "--transactions", help="CSV/Parquet/JSONL of transactions (default: the workspace's orders).")
 CustomerOpt = typer.Option("customer_id", "--customer-col", help="Column holding the customer id.")
 DateOpt = typer.Option("date", "--date-col", help="Column holding the purchase date or timestamp.")
-AmountOpt = typer.Option("amount", "--amount-col", help="Column holding the amount.")
+AmountOpt = typer.Option("amount", "--amount-col", help="Column holding the amount (or the unit price, with --quantity-col).")
+QuantityOpt = typer.Option(None, "--quantity-col", help="Column holding a quantity: amount = amount-col x quantity-col.")
 DateFormatOpt = typer.Option(None, "--date-format", help="strptime format of the dates (default: YYYYMMDD or ISO 8601).")
 CalEndOpt = typer.Option(None, "--calibration-end", help="Last day of the calibration period (default: last purchase day, or today for the workspace).")
 HoldoutOpt = typer.Option(None, "--holdout-end", help="Last day of an optional holdout period.")
@@ -75,12 +76,12 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON.")
 
 def load_rfm(workspace: Path, transactions: Path | None, customer_col: str, date_col: str, amount_col: str,
              date_format: str | None, calibration_end: str | None, holdout_end: str | None, period: str,
-             returns: str | None) -> Any:
+             returns: str | None, quantity_col: str | None = None) -> Any:
     from cxjourney.models.rfm import read_transactions, rfm_summary
 
     if transactions is not None:
         tx = read_transactions(transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col,
-                               date_format=date_format)
+                               date_format=date_format, quantity_col=quantity_col)
         default_end: Any = tx["date"].max() if len(tx) else None
     else:
         from cxjourney.config import load_settings
@@ -112,7 +113,8 @@ def run_workspace_query(workspace: Path, name: str, params: dict[str, Any]) -> A
 @handle_errors
 def fit_cmd(
     workspace: Path = WorkspaceOpt, transactions: Path | None = TransactionsOpt, customer_col: str = CustomerOpt,
-    date_col: str = DateOpt, amount_col: str = AmountOpt, date_format: str | None = DateFormatOpt,
+    date_col: str = DateOpt, amount_col: str = AmountOpt, quantity_col: str | None = QuantityOpt,
+    date_format: str | None = DateFormatOpt,
     calibration_end: str | None = CalEndOpt, holdout_end: str | None = HoldoutOpt, period: PeriodName = PeriodOpt,
     model: ModelName = typer.Option(ModelName.bgnbd, "--model", help="Model to fit."),
     returns: Returns | None = ReturnsOpt, as_json: bool = JsonOpt,
@@ -129,7 +131,7 @@ def fit_cmd(
         from cxjourney.models import TRANSACTION_MODELS, GammaGamma
 
         rfm = load_rfm(workspace, transactions, customer_col, date_col, amount_col, date_format, calibration_end,
-                       holdout_end, period.value, returns.value if returns else None)
+                       holdout_end, period.value, returns.value if returns else None, quantity_col)
         cls = GammaGamma if model is ModelName.gamma_gamma else TRANSACTION_MODELS[model.value]
         out = cls().fit(rfm.summary).to_dict()
         out.update(calibration_end=str(rfm.calibration_end.date()), period=rfm.period, returns=rfm.notes["returns"],
@@ -163,7 +165,8 @@ def _returns_text(note: dict[str, Any]) -> str:
 @handle_errors
 def predict_cmd(
     workspace: Path = WorkspaceOpt, transactions: Path | None = TransactionsOpt, customer_col: str = CustomerOpt,
-    date_col: str = DateOpt, amount_col: str = AmountOpt, date_format: str | None = DateFormatOpt,
+    date_col: str = DateOpt, amount_col: str = AmountOpt, quantity_col: str | None = QuantityOpt,
+    date_format: str | None = DateFormatOpt,
     calibration_end: str | None = CalEndOpt, period: PeriodName = PeriodOpt,
     model: PurchaseModelName = typer.Option(PurchaseModelName.bgnbd, "--model", help="Purchase model (spend: Gamma-Gamma)."),
     horizon: float = typer.Option(39, "--horizon", help="Horizon in periods."),
@@ -181,7 +184,7 @@ def predict_cmd(
         from cxjourney.models.clv import customer_value
 
         rfm = load_rfm(workspace, transactions, customer_col, date_col, amount_col, date_format, calibration_end,
-                       None, period.value, returns.value if returns else None)
+                       None, period.value, returns.value if returns else None, quantity_col)
         cv = customer_value(rfm, model=model.value, horizon=horizon, discount_rate=discount_rate)
         rows, meta, unit = cv.table.to_dict(orient="records"), dict(cv.meta, returns=rfm.notes["returns"]), rfm.period
     note = (f"{meta['model']} + {meta['spend_model']}; horizon {horizon:g} {unit}s; discount "
@@ -243,7 +246,8 @@ def refresh_cmd(
 @handle_errors
 def validate_cmd(
     workspace: Path = WorkspaceOpt, transactions: Path | None = TransactionsOpt, customer_col: str = CustomerOpt,
-    date_col: str = DateOpt, amount_col: str = AmountOpt, date_format: str | None = DateFormatOpt,
+    date_col: str = DateOpt, amount_col: str = AmountOpt, quantity_col: str | None = QuantityOpt,
+    date_format: str | None = DateFormatOpt,
     calibration_end: str = typer.Option(..., "--calibration-end", help="Last day of the calibration period."),
     holdout_end: str = typer.Option(..., "--holdout-end", help="Last day of the holdout period."),
     period: PeriodName = PeriodOpt,
@@ -256,7 +260,7 @@ def validate_cmd(
     from cxjourney.models.holdout import holdout_validation
 
     rfm = load_rfm(workspace, transactions, customer_col, date_col, amount_col, date_format, calibration_end,
-                   holdout_end, period.value, returns.value if returns else None)
+                   holdout_end, period.value, returns.value if returns else None, quantity_col)
     fitted = TRANSACTION_MODELS[model.value]().fit(rfm.summary)
     val = holdout_validation(rfm, fitted)
     if figure is not None:

@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from scipy.special import gammaln
+
 from cxjourney.errors import InsufficientData, ModelFitError, ValidationFailed
 from cxjourney.models._fit import FitResult, as_array, fit_log_params
 
@@ -104,11 +106,33 @@ class PurchaseModel:
         def loglik(p: np.ndarray) -> float:
             return float(np.dot(w, self._limit_loglik_individual(p, x, tx, T)))
 
-        res = fit_log_params(f"{self.name} (homogeneous dropout)", self.limit_param_names, loglik, self.limit_starts,
-                             confidence=self.confidence)
-        res.flags.append("homogeneous_dropout")
         self.homogeneous_dropout_ = True
+        try:
+            res = fit_log_params(f"{self.name} (homogeneous dropout)", self.limit_param_names, loglik,
+                                 self.limit_starts, confidence=self.confidence)
+        except ModelFitError as exc:
+            drop = self.limit_param_names[-1]
+            if not exc.errors or exc.errors[0].get("params") != [drop]:
+                raise
+            return self._fit_no_dropout(x, T, w)  # the common dropout ran off to 0: nobody drops out
+        res.flags.append("homogeneous_dropout")
         self.param_names_ = self.limit_param_names
+        return res
+
+    def _fit_no_dropout(self, x: np.ndarray, T: np.ndarray, w: np.ndarray) -> FitResult:
+        """The dropout ran off to zero: within the data nobody is seen to drop out, and the MLE is the NBD (Poisson
+        purchases, Gamma(r, alpha) rates, no dropout): the limit model with p = 0 (mu = 0). P(alive) is then 1."""
+
+        def loglik(p: np.ndarray) -> float:
+            r, alpha = p
+            return float(np.dot(w, gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T)))
+
+        res = fit_log_params(f"{self.name} (no dropout: NBD)", ("r", "alpha"), loglik, ((1.0, 1.0), (0.5, 10.0)),
+                             confidence=self.confidence)
+        drop = self.limit_param_names[-1]
+        res.params[drop] = 0.0
+        res.flags.append("no_dropout")
+        self.param_names_ = ("r", "alpha")
         return res
 
     def _set_fit(self, res: FitResult) -> None:
@@ -124,7 +148,8 @@ class PurchaseModel:
     def _p(self) -> np.ndarray:
         if not hasattr(self, "params_"):
             raise ModelFitError(f"{self.name}: call fit() before predicting")
-        return np.array([self.params_[n] for n in self.names_in_use])
+        names = self.limit_param_names if self.homogeneous_dropout_ else self.param_names
+        return np.array([self.params_[n] for n in names])
 
     @property
     def names_in_use(self) -> tuple[str, ...]:

@@ -56,7 +56,8 @@ class BGNBD(PurchaseModel):
     def _log_odds_dead(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
         if self.homogeneous_dropout_:
             r, alpha, p = self._p
-            log_odds = np.log(p) - np.log1p(-p)
+            with np.errstate(divide="ignore"):
+                log_odds = np.log(p) - np.log1p(-p)  # -inf when p = 0 (no dropout): P(alive) = 1
         else:
             r, alpha, a, b = self._p
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -75,6 +76,8 @@ class BGNBD(PurchaseModel):
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         if self.homogeneous_dropout_:
             r, alpha, p = self._p
+            if p == 0:  # no dropout (NBD): (r+x) t / (alpha+T)
+                return (r + x) * t / (alpha + T) * self.p_alive(x, tx, T)
             ratio = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + p * t)))
             return (1 - ratio) / p * self.p_alive(x, tx, T)
         r, alpha, a, b = self._p
@@ -87,6 +90,8 @@ class BGNBD(PurchaseModel):
         t = np.asarray(t, dtype=float)
         if self.homogeneous_dropout_:
             r, alpha, p = self._p
+            if p == 0:
+                return r * t / alpha
             return (1 - (alpha / (alpha + p * t)) ** r) / p
         r, alpha, a, b = self._p
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))

@@ -56,7 +56,7 @@ class ParetoNBD(PurchaseModel):
         alive = -(r + x) * np.log(alpha + T) - mu * T
         died = np.full(alive.shape, -np.inf)
         span = T > tx
-        if np.any(span):
+        if np.any(span) and mu > 0:  # mu = 0 (no dropout): nobody dies, P(alive) = 1
             xs = x[span]
             died[span] = np.log(mu) + log_integral(lambda tau: -mu * tau - (r + xs) * np.log(alpha + tau),
                                                    tx[span], T[span], alpha)
@@ -97,7 +97,7 @@ class ParetoNBD(PurchaseModel):
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         if self.homogeneous_dropout_:
             r, alpha, mu = self._p
-            lifetime = -np.expm1(-mu * t) / mu
+            lifetime = -np.expm1(-mu * t) / mu if mu > 0 else t
         else:
             r, alpha, s, beta = self._p
             lifetime = _expected_lifetime_within(s, beta + T, t)
@@ -108,7 +108,7 @@ class ParetoNBD(PurchaseModel):
         t = np.asarray(t, dtype=float)
         if self.homogeneous_dropout_:
             r, alpha, mu = self._p
-            return r / alpha * -np.expm1(-mu * t) / mu
+            return r / alpha * (-np.expm1(-mu * t) / mu if mu > 0 else t)
         r, alpha, s, beta = self._p
         return r / alpha * _expected_lifetime_within(s, beta, t)
 

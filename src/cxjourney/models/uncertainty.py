@@ -44,7 +44,7 @@ def parameter_draws(model: Any, n_draws: int, seed: int) -> np.ndarray | None:
 
 def _with_params(model: Any, values: np.ndarray) -> Any:
     clone = copy.copy(model)
-    clone.params_ = {n: float(v) for n, v in zip(_names(model), values, strict=True)}
+    clone.params_ = {**model.params_, **{n: float(v) for n, v in zip(_names(model), values, strict=True)}}
     return clone
 
 
