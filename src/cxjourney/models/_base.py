@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-
 from scipy.special import gammaln
 
 from cxjourney.errors import InsufficientData, ModelFitError, ValidationFailed
