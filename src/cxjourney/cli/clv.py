@@ -196,12 +196,21 @@ def predict_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Customer value ({len(rows)} customers, top {limit} by CLV)")
-    cols = list(rows[0]) if rows else []
+    table = Table(title=f"Customer value ({len(rows)} customers, top {limit} by CLV; intervals: "
+                        f"{meta.get('interval', 'none')})")
+    cols = [c for c in ("customer_id", "frequency", "recency", "T", "expected_purchases", "p_alive", "expected_spend",
+                        "clv") if rows and c in rows[0]]
     for col in cols:
         table.add_column(col)
+
+    def cell(row: dict[str, Any], c: str) -> str:
+        v, lo, hi = row[c], row.get(f"{c}_low"), row.get(f"{c}_high")
+        if not isinstance(v, float):
+            return str(v)
+        return f"{v:.3f}" + (f" ({lo:.3f}–{hi:.3f})" if isinstance(lo, float) and isinstance(hi, float) else "")
+
     for row in sorted(rows, key=lambda r: -(r["clv"] if r["clv"] is not None else -math.inf))[:limit]:
-        table.add_row(*[f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in cols])
+        table.add_row(*[cell(row, c) for c in cols])
     console = Console()
     console.print(table)
     console.print(note)
