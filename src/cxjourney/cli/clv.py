@@ -344,7 +344,9 @@ def customer_cmd(
         return
     typer.echo(f"customer {res.meta.get('person_id') or person}")
     for r in res.rows:
-        typer.echo(f"  {r['model']} (computed {r['computed_at']}, fitted on n={r.get('n')})")
+        basis = (f"interval from the n={r.get('n')} holdout customers in its risk band" if str(r["model"]).startswith("churn_")
+                 else f"fitted on n={r.get('n')} customers")
+        typer.echo(f"  {r['model']} (computed {r['computed_at']}, {basis})")
         for key, label, fmt in (("clv", "CLV", "{:.2f}"), ("expected_purchases", "expected purchases", "{:.3f}"),
                                 ("p_alive", "P(alive)", "{:.1%}"), ("churn_risk", "churn risk", "{:.1%}")):
             if r.get(key) is None:
