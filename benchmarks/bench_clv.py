@@ -6,13 +6,17 @@ For each model: the median warm fit time (import and data preparation excluded; 
 the time of ONE evaluation of the same model's total log-likelihood at the fitted parameters (the
 baseline: the cheapest thing any fitting method must do), and their ratio (how many likelihood evaluations
 a whole fit, including the numerical Hessian for standard errors, costs). Target: fit <= ~1 s warm.
-Also: the RFM summary from the raw transactions, against reading the raw CSV with pandas.
+Also: the RFM summary from the raw transactions, against reading the raw CSV with pandas; scoring every customer
+with 200-draw intervals, against scoring without intervals; and the CLI end to end (`cxjourney clv fit
+--transactions ... --json` in a fresh process), against the CLI's own start-up (`cxjourney version`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -76,6 +80,31 @@ def main() -> None:
         verdict = "ok" if t_fit <= 1.0 else "SLOWER THAN 1 s"
         print(f"{cls.name + ' fit':<14}{t_fit * 1000:>10.1f}ms{t_eval * 1000:>12.3f}ms{t_fit / t_eval:>10.0f}  "
               f"one log-likelihood evaluation (all {len(s)} customers); LL={model.log_likelihood_:.2f}; {verdict}")
+
+
+    from cxjourney.models.clv import customer_value
+
+    bg = BGNBD().fit(s)
+    gg = GammaGamma().fit(s)
+    t_plain = timed(lambda: customer_value(rfm, model=bg, spend_model=gg, horizon=39, n_draws=0), args.repeat)
+    t_iv = timed(lambda: customer_value(rfm, model=bg, spend_model=gg, horizon=39, n_draws=200), args.repeat)
+    print(f"{'score+200 draws':<14}{t_iv * 1000:>10.1f}ms{t_plain * 1000:>12.1f}ms{t_iv / t_plain:>10.1f}  "
+          f"scoring all {len(s)} customers without intervals")
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    cli = [sys.executable, "-m", "cxjourney.cli.main"]
+    fit_args = ["clv", "fit", "--transactions", str(DATA), "--customer-col", "customer_id", "--date-col", "date",
+                "--amount-col", "amount", "--calibration-end", "1997-09-30", "--period", "week", "--json"]
+
+    def run(argv: list[str]) -> None:
+        subprocess.run(cli + argv, env=env, check=True, capture_output=True)
+
+    t_start = timed(lambda: run(["version"]), 3)
+    t_cli = timed(lambda: run(fit_args), 3)
+    print(f"{'CLI clv fit':<14}{t_cli * 1000:>10.1f}ms{t_start * 1000:>12.1f}ms{t_cli / t_start:>10.1f}  "
+          f"'cxjourney version' (interpreter + CLI start-up); adds {t_cli - t_start:.2f} s (imports, read, fit, "
+          "Hessian); nothing is compiled")
+    print(f"load average during the run: {', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -1,35 +1,13 @@
-"""Fixtures for the customer-value tests.
-
-``shared_data`` follows the shared brief: locate ``../shared/data`` next to the repository root, skip with a
-reason when it is absent, fail instead when ``CXJ_REQUIRE_SHARED_DATA=1``. (A root conftest may define the
-same fixture; this one is only used when it does not.)
+"""Fixtures for the customer-value tests: CDNOW from ``shared_data`` (tests/conftest.py: ../shared/data, skipped
+with a reason when absent, a failure when CXJ_REQUIRE_SHARED_DATA=1) and the models fitted on it, once per session.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
-
-def _repo_root() -> Path:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "pyproject.toml").exists():
-            return parent
-    return here.parents[2]
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    path = (_repo_root() / ".." / "shared" / "data").resolve()
-    if not path.is_dir():
-        if os.environ.get("CXJ_REQUIRE_SHARED_DATA") == "1":
-            pytest.fail(f"shared data required (CXJ_REQUIRE_SHARED_DATA=1) but {path} is absent")
-        pytest.skip(f"shared data not found at {path}")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -59,3 +59,17 @@ def test_churn_scores_come_from_the_refitted_model():
     assert p.shape == (len(df),) and np.corrcoef(p, df["true_p"])[0, 1] > 0.9
     fig = clf.reliability_figure()
     assert fig["data"][1]["name"] == "logistic"
+
+
+def test_each_churn_score_gets_the_observed_churn_interval_of_its_risk_band():
+    df = _simulate()
+    clf = ChurnClassifier(features=["nps", "tickets", "recency_days"]).fit(df)
+    rel = clf.reliability_
+    assert (rel["ci_low"] <= rel["observed"]).all() and (rel["observed"] <= rel["ci_high"]).all()
+    risk = np.array([0.0, float(rel["predicted_to"].iloc[0]), float(rel["mean_predicted"].iloc[5]), 1.0])
+    low, high, n = clf.risk_intervals(risk)
+    assert (low[0], high[0], n[0]) == (rel["ci_low"].iloc[0], rel["ci_high"].iloc[0], rel["n"].iloc[0])
+    assert (low[1], high[1]) == (rel["ci_low"].iloc[0], rel["ci_high"].iloc[0])  # a band's upper edge stays in it
+    assert (low[2], high[2]) == (rel["ci_low"].iloc[5], rel["ci_high"].iloc[5])
+    assert (low[3], high[3]) == (rel["ci_low"].iloc[-1], rel["ci_high"].iloc[-1])  # beyond the last band: the last
+    assert set(n) <= set(rel["n"]) and n.sum() == 4 * 40

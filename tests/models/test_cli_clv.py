@@ -44,11 +44,14 @@ def test_clv_predict_json_prints_one_row_per_customer(cdnow_transactions):
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
     assert len(rows) == 2357
-    assert set(rows[0]) == {"customer_id", "frequency", "recency", "T", "expected_purchases", "p_alive",
-                            "expected_spend", "clv"}
+    figures = ["expected_purchases", "p_alive", "expected_spend", "clv"]
+    assert set(rows[0]) == {"customer_id", "frequency", "recency", "T", *figures,
+                            *(f"{f}_{side}" for f in figures for side in ("low", "high"))}
     first = next(r for r in rows if r["customer_id"] == "0001")
     assert first["expected_purchases"] == pytest.approx(1.226, abs=0.002)  # FHL (2005) example customer
     assert 0 < first["p_alive"] < 1 and first["clv"] > 0
+    for f in figures:  # every figure carries its interval, around the estimate
+        assert first[f"{f}_low"] < first[f] < first[f"{f}_high"], f
     assert "returns: none in the data" in res.stderr
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,8 +16,42 @@ def test_without_discounting_clv_is_expected_purchases_times_expected_spend(cdno
     cv = customer_value(cdnow_rfm, model=fitted_bgnbd, spend_model=fitted_gg, horizon=39, discount_rate=0.0)
     t = cv.table
     np.testing.assert_allclose(t["clv"], t["expected_purchases"] * t["expected_spend"], rtol=1e-9)
-    assert len(t) == 2357 and list(t.columns) == ["customer_id", "frequency", "recency", "T", "expected_purchases",
-                                                  "p_alive", "expected_spend", "clv"]
+    assert len(t) == 2357 and list(t.columns)[:8] == ["customer_id", "frequency", "recency", "T",
+                                                      "expected_purchases", "p_alive", "expected_spend", "clv"]
+
+
+def test_customer_intervals_agree_with_the_delta_method(cdnow_rfm, fitted_bgnbd, fitted_gg):
+    # The draws' percentile interval of E[Y(39)] for FHL's example customer (x=2, t_x=30.43, T=38.86) should match
+    # the delta-method interval (gradient of the prediction in the log parameters, fit covariance) within 15%:
+    # the prediction is smooth and near-linear over the parameters' 95% region; 400 draws put ~5% Monte-Carlo
+    # error on each percentile.
+    cv = customer_value(cdnow_rfm, model=fitted_bgnbd, spend_model=fitted_gg, horizon=39, n_draws=400, seed=1)
+    row = cv.table[cv.table["customer_id"] == "0001"].iloc[0]
+    names = fitted_bgnbd.param_names
+    logp = np.log([fitted_bgnbd.params_[n] for n in names])
+
+    def predict(lp):
+        m = copy.copy(fitted_bgnbd)
+        m.params_ = dict(zip(names, np.exp(lp), strict=True))
+        return float(m.conditional_expected_purchases(39, 2, row["recency"], row["T"]))
+
+    h = 1e-5
+    grad = np.array([(predict(logp + h * e) - predict(logp - h * e)) / (2 * h) for e in np.eye(4)])
+    half = 1.96 * float(np.sqrt(grad @ fitted_bgnbd.log_covariance_ @ grad))
+    assert (row["expected_purchases_high"] - row["expected_purchases_low"]) / 2 == pytest.approx(half, rel=0.15)
+    assert row["expected_purchases_low"] < row["expected_purchases"] < row["expected_purchases_high"]
+
+
+def test_customer_intervals_narrow_as_the_fit_sees_more_customers(cdnow_rfm):
+    # Parameter uncertainty shrinks like 1/sqrt(n): a quarter of the customers should roughly double the width
+    # (asserted loosely: at least 1.4x wider for the median customer).
+    s = cdnow_rfm.summary
+    full = customer_value(s, horizon=39, n_draws=100).table
+    part = customer_value(s.iloc[::4].reset_index(drop=True), horizon=39, n_draws=100).table
+    width = lambda t: ((t["clv_high"] - t["clv_low"]) / t["clv"]).median()  # noqa: E731
+    assert width(part) > 1.4 * width(full)
+    inside = (full["clv_low"] <= full["clv"]) & (full["clv"] <= full["clv_high"])
+    assert inside.mean() > 0.99
 
 
 def test_discounting_lowers_clv_by_less_than_the_full_horizon_factor(cdnow_rfm, fitted_bgnbd, fitted_gg):

@@ -64,7 +64,9 @@ def test_key_drivers_refuse_too_few_complete_rows_and_constant_columns(simulated
     df, _ = simulated
     small = df.head(35).copy()
     with pytest.raises(InsufficientData, match="at least 40 complete rows"):
-        key_drivers(small, outcome="ltr")
+        key_drivers(small, outcome="ltr", missing="listwise")
+    with pytest.raises(InsufficientData, match="at least 2 drivers with 30 or more rows"):
+        key_drivers(df.head(25), outcome="ltr")  # auto: too few for listwise, and for pairwise too
     const = df.head(200).assign(csat_website=3.0)
     with pytest.raises(ValidationFailed, match="'csat_website' have no variation"):
         key_drivers(const, outcome="ltr")
@@ -78,3 +80,27 @@ def test_rows_with_missing_scores_are_left_out_and_counted(simulated):
     gaps.loc[gaps.index[:100], "csat_delivery"] = np.nan
     res = key_drivers(gaps, outcome="ltr", n_boot=20)
     assert res.n_ == 500 and res.meta["rows_left_out"] == 100
+
+
+def test_pairwise_drivers_recover_known_weights_when_each_respondent_answered_some_surveys(simulated):
+    # Each driver observed for a random 25% of respondents (missing completely at random): only ~0.4% are complete,
+    # so "auto" switches to pairwise correlations, which stay unbiased; tolerance 0.05 (fewer pairs per correlation).
+    df, truth = simulated
+    rng = np.random.default_rng(3)
+    gappy = df.copy()
+    for c in NAMES:
+        gappy.loc[rng.random(len(df)) > 0.25, c] = np.nan
+    res = key_drivers(gappy, outcome="ltr", n_boot=100, seed=1)
+    assert res.meta["missing"] == "pairwise" and "pairwise_correlations" in res.meta["flags"]
+    got = res.table.set_index("driver").loc[NAMES]
+    np.testing.assert_allclose(got["importance"].to_numpy(), truth, atol=0.05)
+    assert (got["n"] > 1100).all() and (got["n"] < 1400).all()  # ~25% of 5000 answered each driver
+
+
+def test_pairwise_drivers_leave_out_a_driver_with_too_few_answers_and_say_so(simulated):
+    df, _ = simulated
+    gappy = df.copy()
+    gappy.loc[20:, "csat_website"] = np.nan  # only 20 answers
+    res = key_drivers(gappy, outcome="ltr", n_boot=20, missing="pairwise")
+    assert "csat_website" not in set(res.table["driver"])
+    assert "driver_left_out:csat_website:n=20" in res.meta["flags"]

@@ -5,7 +5,16 @@ Sources (see ../shared/reference/published-values.md):
   r=0.243, alpha=4.414, a=0.793, b=2.426, LL=-9582.4.
 - Pareto/NBD: same paper (and Schmittlein et al. 1987): r=0.553, alpha=10.578, s=0.606, beta=11.669, LL=-9595.0.
 - Gamma-Gamma: Fader & Hardie (2013), note 025 / FHL (2005) JMR 42(4): p=6.25, q=3.74, gamma=15.44, LL=-4055.92.
-Tolerance: 1% relative on every parameter and on the log-likelihood (the issue's requirement).
+Tolerances and why:
+- 1% relative on every parameter and log-likelihood fitted from the RAW transactions (the issue's requirement).
+  The papers print 3-4 significant digits and fit the same 2,357 customers; our summary equals their summary
+  file to its 2-decimal rounding, so the only differences left are that rounding and optimiser stopping: far
+  below 1%. (Measured: BG/NBD r 0.2426 vs 0.243, LL -9582.43 vs -9582.4; Pareto/NBD LL -9594.97 vs -9595.0.)
+- 0.2% on parameters, 0.1 on the LL when fitted on the published summary file itself: the same data as the papers,
+  so only the printed precision (half a unit in the last digit: 0.0005/0.243 = 0.2%) separates us.
+- 0.001 absolute on the FHL (2005) example expectation 1.226: it is printed to 3 decimals.
+- The RFM summary: exact frequency; recency, T and zbar to half a unit of the file's 2-decimal rounding.
+- The calibration facts (sum x = 2,457, holdout 1,882, 946 repeat buyers) are counts: exact.
 """
 
 from __future__ import annotations

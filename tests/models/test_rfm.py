@@ -103,3 +103,18 @@ def test_bad_calibration_or_holdout_dates_are_refused():
         rfm_summary(tx, calibration_end="2024-02-01", holdout_end="2024-01-15")
     with pytest.raises(ValidationFailed, match="period must be one of"):
         rfm_summary(tx, calibration_end="2024-02-01", period="year")  # type: ignore[arg-type]
+
+
+def test_order_lines_with_unit_price_and_quantity_give_line_amounts(tmp_path):
+    from cxjourney.models.rfm import read_transactions
+
+    f = tmp_path / "lines.csv"
+    f.write_text("InvoiceDate,CustomerID,UnitPrice,Quantity\n2011-01-02 10:00:00,17850.0,2.5,4\n"
+                 "2011-01-02 11:00:00,17850.0,1.25,-2\n2011-01-03 09:00:00,,3.0,1\n")
+    tx = read_transactions(f, customer_col="CustomerID", date_col="InvoiceDate", amount_col="UnitPrice",
+                           quantity_col="Quantity")
+    assert list(tx["amount"]) == [10.0, -2.5] and tx.attrs["rows_without_customer"] == 1
+    f.write_text("InvoiceDate,CustomerID,UnitPrice,Quantity\n2011-01-02,1,2.5,four\n")
+    with pytest.raises(ValidationFailed, match="line 2, column 'Quantity': 'four' is not a number"):
+        read_transactions(f, customer_col="CustomerID", date_col="InvoiceDate", amount_col="UnitPrice",
+                          quantity_col="Quantity")

@@ -92,6 +92,14 @@ def test_refresh_stores_customer_scores_and_queries_read_them(cdnow_workspace):
         assert len(one.rows) == 1
         assert one.rows[0]["expected_purchases"] == pytest.approx(1.226, abs=0.002)  # FHL (2005) customer
         assert one.rows[0]["churn_risk"] == pytest.approx(1 - one.rows[0]["p_alive"])
+        row = one.rows[0]
+        for f in ("expected_purchases", "p_alive", "clv", "churn_risk"):  # every stored figure has its interval and n
+            assert row[f"{f}_low"] < row[f] < row[f"{f}_high"], f
+        assert row["n"] == 2357 and row["flags"] == ""
+        # The customer 360 view (dashboard query) shows the stored scores with their intervals.
+        c360 = run_query(ctx, "customer_360", {"person": "0001"}).meta["scores"]
+        assert c360["clv"] == pytest.approx(row["clv"]) and c360["clv_low"] == pytest.approx(row["clv_low"])
+        assert c360["churn_model"] == "bgnbd" and c360["churn_risk_high"] == pytest.approx(row["churn_risk_high"])
         summary = {r["metric"]: r for r in run_query(ctx, "clv_summary", {}).rows}
         assert summary["mean_clv"]["n"] == 2357
         assert summary["mean_clv"]["ci_low"] < summary["mean_clv"]["value"] < summary["mean_clv"]["ci_high"]

@@ -64,7 +64,8 @@ WorkspaceOpt = typer.Option(Path("."), "--workspace", "-w", help="Workspace dire
 TransactionsOpt = typer.Option(None, "--transactions", help="CSV/Parquet/JSONL of transactions (default: the workspace's orders).")
 CustomerOpt = typer.Option("customer_id", "--customer-col", help="Column holding the customer id.")
 DateOpt = typer.Option("date", "--date-col", help="Column holding the purchase date or timestamp.")
-AmountOpt = typer.Option("amount", "--amount-col", help="Column holding the amount.")
+AmountOpt = typer.Option("amount", "--amount-col", help="Column holding the amount (or the unit price, with --quantity-col).")
+QuantityOpt = typer.Option(None, "--quantity-col", help="Column holding a quantity: amount = amount-col x quantity-col.")
 DateFormatOpt = typer.Option(None, "--date-format", help="strptime format of the dates (default: YYYYMMDD or ISO 8601).")
 CalEndOpt = typer.Option(None, "--calibration-end", help="Last day of the calibration period (default: last purchase day, or today for the workspace).")
 HoldoutOpt = typer.Option(None, "--holdout-end", help="Last day of an optional holdout period.")
@@ -75,12 +76,12 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON.")
 
 def load_rfm(workspace: Path, transactions: Path | None, customer_col: str, date_col: str, amount_col: str,
              date_format: str | None, calibration_end: str | None, holdout_end: str | None, period: str,
-             returns: str | None) -> Any:
+             returns: str | None, quantity_col: str | None = None) -> Any:
     from cxjourney.models.rfm import read_transactions, rfm_summary
 
     if transactions is not None:
         tx = read_transactions(transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col,
-                               date_format=date_format)
+                               date_format=date_format, quantity_col=quantity_col)
         default_end: Any = tx["date"].max() if len(tx) else None
     else:
         from cxjourney.config import load_settings
@@ -112,7 +113,8 @@ def run_workspace_query(workspace: Path, name: str, params: dict[str, Any]) -> A
 @handle_errors
 def fit_cmd(
     workspace: Path = WorkspaceOpt, transactions: Path | None = TransactionsOpt, customer_col: str = CustomerOpt,
-    date_col: str = DateOpt, amount_col: str = AmountOpt, date_format: str | None = DateFormatOpt,
+    date_col: str = DateOpt, amount_col: str = AmountOpt, quantity_col: str | None = QuantityOpt,
+    date_format: str | None = DateFormatOpt,
     calibration_end: str | None = CalEndOpt, holdout_end: str | None = HoldoutOpt, period: PeriodName = PeriodOpt,
     model: ModelName = typer.Option(ModelName.bgnbd, "--model", help="Model to fit."),
     returns: Returns | None = ReturnsOpt, as_json: bool = JsonOpt,
@@ -129,7 +131,7 @@ def fit_cmd(
         from cxjourney.models import TRANSACTION_MODELS, GammaGamma
 
         rfm = load_rfm(workspace, transactions, customer_col, date_col, amount_col, date_format, calibration_end,
-                       holdout_end, period.value, returns.value if returns else None)
+                       holdout_end, period.value, returns.value if returns else None, quantity_col)
         cls = GammaGamma if model is ModelName.gamma_gamma else TRANSACTION_MODELS[model.value]
         out = cls().fit(rfm.summary).to_dict()
         out.update(calibration_end=str(rfm.calibration_end.date()), period=rfm.period, returns=rfm.notes["returns"],
@@ -163,7 +165,8 @@ def _returns_text(note: dict[str, Any]) -> str:
 @handle_errors
 def predict_cmd(
     workspace: Path = WorkspaceOpt, transactions: Path | None = TransactionsOpt, customer_col: str = CustomerOpt,
-    date_col: str = DateOpt, amount_col: str = AmountOpt, date_format: str | None = DateFormatOpt,
+    date_col: str = DateOpt, amount_col: str = AmountOpt, quantity_col: str | None = QuantityOpt,
+    date_format: str | None = DateFormatOpt,
     calibration_end: str | None = CalEndOpt, period: PeriodName = PeriodOpt,
     model: PurchaseModelName = typer.Option(PurchaseModelName.bgnbd, "--model", help="Purchase model (spend: Gamma-Gamma)."),
     horizon: float = typer.Option(39, "--horizon", help="Horizon in periods."),
@@ -181,7 +184,7 @@ def predict_cmd(
         from cxjourney.models.clv import customer_value
 
         rfm = load_rfm(workspace, transactions, customer_col, date_col, amount_col, date_format, calibration_end,
-                       None, period.value, returns.value if returns else None)
+                       None, period.value, returns.value if returns else None, quantity_col)
         cv = customer_value(rfm, model=model.value, horizon=horizon, discount_rate=discount_rate)
         rows, meta, unit = cv.table.to_dict(orient="records"), dict(cv.meta, returns=rfm.notes["returns"]), rfm.period
     note = (f"{meta['model']} + {meta['spend_model']}; horizon {horizon:g} {unit}s; discount "
@@ -193,12 +196,21 @@ def predict_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Customer value ({len(rows)} customers, top {limit} by CLV)")
-    cols = list(rows[0]) if rows else []
+    table = Table(title=f"Customer value ({len(rows)} customers, top {limit} by CLV; intervals: "
+                        f"{meta.get('interval', 'none')})")
+    cols = [c for c in ("customer_id", "frequency", "recency", "T", "expected_purchases", "p_alive", "expected_spend",
+                        "clv") if rows and c in rows[0]]
     for col in cols:
         table.add_column(col)
+
+    def cell(row: dict[str, Any], c: str) -> str:
+        v, lo, hi = row[c], row.get(f"{c}_low"), row.get(f"{c}_high")
+        if not isinstance(v, float):
+            return str(v)
+        return f"{v:.3f}" + (f" ({lo:.3f}–{hi:.3f})" if isinstance(lo, float) and isinstance(hi, float) else "")
+
     for row in sorted(rows, key=lambda r: -(r["clv"] if r["clv"] is not None else -math.inf))[:limit]:
-        table.add_row(*[f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in cols])
+        table.add_row(*[cell(row, c) for c in cols])
     console = Console()
     console.print(table)
     console.print(note)
@@ -223,7 +235,8 @@ def refresh_cmd(
         if client.mode == "local":
             from cxjourney.models.workspace import refresh_scores
 
-            out = refresh_scores(client.store, client.settings, now=dt.datetime.now(dt.UTC), **body)  # type: ignore[union-attr]
+            out = refresh_scores(client.store, client.settings, now=dt.datetime.now(dt.UTC),  # type: ignore[union-attr]
+                                 model=model.value, horizon=horizon, period=period.value, discount_rate=discount_rate)
         else:
             out = client.request("POST", "/api/v1/clv/refresh", json=body)  # type: ignore[union-attr]
     finally:
@@ -232,14 +245,18 @@ def refresh_cmd(
         print_json(out)
     else:
         typer.echo(f"stored scores of {out['customers']} customers ({out['model']}, horizon {horizon:g} "
-                   f"{period.value}s) at {out['computed_at']}; total CLV {out['total_clv']:.2f}")
+                   f"{period.value}s) at {out['computed_at']}; total CLV {out['total_clv']:.2f}; "
+                   f"each figure with a {out.get('interval') or 'no interval'}")
+        if out.get("flags"):
+            typer.echo(f"flags: {', '.join(out['flags'])}")
 
 
 @app.command("validate")
 @handle_errors
 def validate_cmd(
     workspace: Path = WorkspaceOpt, transactions: Path | None = TransactionsOpt, customer_col: str = CustomerOpt,
-    date_col: str = DateOpt, amount_col: str = AmountOpt, date_format: str | None = DateFormatOpt,
+    date_col: str = DateOpt, amount_col: str = AmountOpt, quantity_col: str | None = QuantityOpt,
+    date_format: str | None = DateFormatOpt,
     calibration_end: str = typer.Option(..., "--calibration-end", help="Last day of the calibration period."),
     holdout_end: str = typer.Option(..., "--holdout-end", help="Last day of the holdout period."),
     period: PeriodName = PeriodOpt,
@@ -252,7 +269,7 @@ def validate_cmd(
     from cxjourney.models.holdout import holdout_validation
 
     rfm = load_rfm(workspace, transactions, customer_col, date_col, amount_col, date_format, calibration_end,
-                   holdout_end, period.value, returns.value if returns else None)
+                   holdout_end, period.value, returns.value if returns else None, quantity_col)
     fitted = TRANSACTION_MODELS[model.value]().fit(rfm.summary)
     val = holdout_validation(rfm, fitted)
     if figure is not None:
@@ -301,9 +318,44 @@ def scores_cmd(
     if as_json:
         print_json(res.model_dump())
     else:
-        print_rows(res.rows, "customer scores", columns=["person_id", "model", "computed_at", "frequency", "recency",
-                                                         "expected_purchases", "p_alive", "expected_spend", "clv",
-                                                         "churn_risk"])
+        print_rows(res.rows, "customer scores", columns=SCORE_TABLE_COLUMNS)
+
+
+SCORE_TABLE_COLUMNS = ["person_id", "model", "computed_at", "frequency", "recency", "expected_purchases", "p_alive",
+                       "p_alive_low", "p_alive_high", "clv", "clv_low", "clv_high", "churn_risk", "churn_risk_low",
+                       "churn_risk_high", "n", "flags"]
+
+
+@app.command("customer")
+@handle_errors
+def customer_cmd(
+    person: str = typer.Argument(..., help="Any id of the person (user id, anonymous id, e-mail)."),
+    workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt,
+) -> None:
+    """One customer's stored scores, for an agent: CLV, P(alive) and churn risk, each with its interval and n."""
+    from cxjourney.errors import NotFound
+
+    res = run_workspace_query(workspace, "customer_value", {"person": person})
+    if not res.rows:
+        raise NotFound(f"no stored scores for {person!r}: run 'cxjourney clv refresh' (and 'clv churn --store'), "
+                       "or check the id", errors=[{"field": "person", "value": person, "message": "no scores"}])
+    if as_json:
+        print_json(res.model_dump())
+        return
+    typer.echo(f"customer {res.meta.get('person_id') or person}")
+    for r in res.rows:
+        basis = (f"interval from the n={r.get('n')} holdout customers in its risk band" if str(r["model"]).startswith("churn_")
+                 else f"fitted on n={r.get('n')} customers")
+        typer.echo(f"  {r['model']} (computed {r['computed_at']}, {basis})")
+        for key, label, fmt in (("clv", "CLV", "{:.2f}"), ("expected_purchases", "expected purchases", "{:.3f}"),
+                                ("p_alive", "P(alive)", "{:.1%}"), ("churn_risk", "churn risk", "{:.1%}")):
+            if r.get(key) is None:
+                continue
+            lo, hi = r.get(f"{key}_low"), r.get(f"{key}_high")
+            interval = f"  ({fmt.format(lo)} – {fmt.format(hi)})" if lo is not None and hi is not None else ""
+            typer.echo(f"    {label:<20}{fmt.format(r[key])}{interval}")
+        if r.get("flags"):
+            typer.echo(f"    flags: {r['flags']}")
 
 
 @app.command("summary")
@@ -327,6 +379,7 @@ def drivers_cmd(
     outcome: str = typer.Option("nps", "--outcome", help="Outcome column (file) or response kind (workspace)."),
     drivers: list[str] = typer.Option([], "--driver", help="Driver column (file; repeat); default: every numeric column."),
     method: str = typer.Option("auto", "--method", help="shapley, relative_weights or auto."),
+    missing: str = typer.Option("auto", "--missing", help="listwise, pairwise or auto (pairwise when too few complete rows)."),
     n_boot: int = typer.Option(200, "--n-boot", help="Bootstrap resamples for the intervals."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
     as_json: bool = JsonOpt,
@@ -336,7 +389,7 @@ def drivers_cmd(
 
     if data is None:
         res = run_workspace_query(workspace, "drivers", {"outcome_kind": outcome, "method": method, "n_boot": n_boot,
-                                                         "seed": seed})
+                                                         "seed": seed, "missing": missing})
         rows, meta = res.rows, res.meta
     else:
         import pandas as pd
@@ -347,13 +400,15 @@ def drivers_cmd(
         if not data.exists():
             raise ValidationFailed(f"{data}: no such file", errors=[{"file": str(data), "message": "not found"}])
         kd = key_drivers(pd.read_csv(data), outcome=outcome, drivers=drivers or None, method=method,  # type: ignore[arg-type]
-                         n_boot=n_boot, seed=seed)
+                         n_boot=n_boot, seed=seed, missing=missing)  # type: ignore[arg-type]
         rows, meta = kd.table.to_dict(orient="records"), {"method": kd.method, "r2": kd.r2_, "n": kd.n_, **kd.meta}
     if as_json:
         print_json({"rows": rows, "meta": meta})
     else:
         print_rows(rows, f"key drivers of {outcome} ({meta['method']}, R² {meta['r2']:.3f}, n {meta['n']})",
-                   columns=["rank", "driver", "importance", "share", "ci_low", "ci_high"])
+                   columns=["rank", "driver", "importance", "share", "ci_low", "ci_high", "n"])
+        if meta.get("flags"):
+            typer.echo(f"flags: {', '.join(meta['flags'])}")
 
 
 @app.command("churn")

@@ -105,7 +105,7 @@ def customer_360(ctx: QueryContext, params: Customer360Params) -> Result:
 
     cs = ctx.store.table("customer_scores")
     scores = _records(cs.filter(cs.person_id == pid).order_by([cs.computed_at.desc(), cs.model]).limit(5))
-    latest = scores[0] if scores else None
+    latest = __import__("cxjourney.models.workspace", fromlist=["latest_scores"]).latest_scores(scores)
 
     timeline: list[dict[str, Any]] = []
     for e in hist.rows:

@@ -10,12 +10,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy.special import gammaln
 
 from cxjourney.errors import InsufficientData, ModelFitError, ValidationFailed
 from cxjourney.models._fit import FitResult, as_array, fit_log_params
 
 MIN_CUSTOMERS = 30
 MIN_REPEAT_BUYERS = 10
+DIVERGED = 1e4  # both dropout parameters above this: treated as the homogeneous-dropout limit
 
 
 def summary_arrays(data: Any, columns: tuple[str, ...]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -38,6 +40,11 @@ class PurchaseModel:
     name: ClassVar[str] = ""
     param_names: ClassVar[tuple[str, ...]] = ()
     starts: ClassVar[tuple[tuple[float, ...], ...]] = ()
+    # The two parameters of the dropout mixing distribution, and the limit model used when both run off together.
+    dropout_params: ClassVar[tuple[str, ...]] = ()
+    limit_param_names: ClassVar[tuple[str, ...]] = ()
+    limit_starts: ClassVar[tuple[tuple[float, ...], ...]] = ()
+    homogeneous_dropout_: bool = False
 
     def __init__(
         self, *, confidence: float = 0.95, min_customers: int = MIN_CUSTOMERS,
@@ -49,6 +56,9 @@ class PurchaseModel:
 
     # -- to implement -------------------------------------------------------------------------------
     def _loglik_individual(self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _limit_loglik_individual(self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     # -- fitting ------------------------------------------------------------------------------------
@@ -71,10 +81,58 @@ class PurchaseModel:
         def loglik(p: np.ndarray) -> float:
             return float(np.dot(cw, self._loglik_individual(p, cx, ctx, cT)))
 
-        self._set_fit(fit_log_params(self.name, self.param_names, loglik, self.starts, confidence=self.confidence))
+        self.homogeneous_dropout_ = False
+        self.param_names_ = self.param_names
+        try:
+            res = fit_log_params(self.name, self.param_names, loglik, self.starts, confidence=self.confidence)
+            diverged = all(res.params[n] > DIVERGED for n in self.dropout_params)
+        except ModelFitError as exc:
+            ran_off = set(exc.errors[0].get("params", [])) if exc.errors else set()
+            if not ran_off or not ran_off <= set(self.dropout_params):
+                raise
+            diverged = True
+        if diverged:
+            res = self._fit_homogeneous_dropout(cx, ctx, cT, cw)
+        self._set_fit(res)
         self.n_customers_ = int(round(n_customers))
         self.n_repeat_buyers_ = int(round(n_repeat))
         return self
+
+    def _fit_homogeneous_dropout(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray) -> FitResult:
+        """Both dropout parameters ran off together: the data show no heterogeneity in dropout, and the MLE is the
+        limit model with one common dropout parameter (BG/NBD: p = a/(a+b); Pareto/NBD: mu = s/beta). Fit that."""
+
+        def loglik(p: np.ndarray) -> float:
+            return float(np.dot(w, self._limit_loglik_individual(p, x, tx, T)))
+
+        self.homogeneous_dropout_ = True
+        try:
+            res = fit_log_params(f"{self.name} (homogeneous dropout)", self.limit_param_names, loglik,
+                                 self.limit_starts, confidence=self.confidence)
+        except ModelFitError as exc:
+            drop = self.limit_param_names[-1]
+            if not exc.errors or exc.errors[0].get("params") != [drop]:
+                raise
+            return self._fit_no_dropout(x, T, w)  # the common dropout ran off to 0: nobody drops out
+        res.flags.append("homogeneous_dropout")
+        self.param_names_ = self.limit_param_names
+        return res
+
+    def _fit_no_dropout(self, x: np.ndarray, T: np.ndarray, w: np.ndarray) -> FitResult:
+        """The dropout ran off to zero: within the data nobody is seen to drop out, and the MLE is the NBD (Poisson
+        purchases, Gamma(r, alpha) rates, no dropout): the limit model with p = 0 (mu = 0). P(alive) is then 1."""
+
+        def loglik(p: np.ndarray) -> float:
+            r, alpha = p
+            return float(np.dot(w, gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T)))
+
+        res = fit_log_params(f"{self.name} (no dropout: NBD)", ("r", "alpha"), loglik, ((1.0, 1.0), (0.5, 10.0)),
+                             confidence=self.confidence)
+        drop = self.limit_param_names[-1]
+        res.params[drop] = 0.0
+        res.flags.append("no_dropout")
+        self.param_names_ = ("r", "alpha")
+        return res
 
     def _set_fit(self, res: FitResult) -> None:
         self.params_ = res.params
@@ -83,17 +141,25 @@ class PurchaseModel:
         self.log_likelihood_ = res.log_likelihood
         self.converged_ = res.converged
         self.flags_ = res.flags
+        self.log_covariance_ = res.covariance_log
 
     @property
     def _p(self) -> np.ndarray:
         if not hasattr(self, "params_"):
             raise ModelFitError(f"{self.name}: call fit() before predicting")
-        return np.array([self.params_[n] for n in self.param_names])
+        names = self.limit_param_names if self.homogeneous_dropout_ else self.param_names
+        return np.array([self.params_[n] for n in names])
+
+    @property
+    def names_in_use(self) -> tuple[str, ...]:
+        """The fitted parameter names: the paper's, or the limit model's after a homogeneous-dropout fit."""
+        return tuple(getattr(self, "param_names_", None) or self.param_names)
 
     def log_likelihood(self, summary: Any) -> float:
         """Total log-likelihood of ``summary`` at the fitted parameters."""
         (x, tx, T), w = summary_arrays(summary, ("frequency", "recency", "T"))
-        return float(np.dot(w, self._loglik_individual(self._p, x, tx, T)))
+        f = self._limit_loglik_individual if self.homogeneous_dropout_ else self._loglik_individual
+        return float(np.dot(w, f(self._p, x, tx, T)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +172,7 @@ class PurchaseModel:
             "n_customers": self.n_customers_,
             "n_repeat_buyers": self.n_repeat_buyers_,
             "flags": list(self.flags_),
+            "homogeneous_dropout": self.homogeneous_dropout_,
         }
 
     # -- predictions (implemented by each model) ----------------------------------------------------

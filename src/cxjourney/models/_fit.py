@@ -17,6 +17,8 @@ from scipy.special import ndtri
 
 from cxjourney.errors import ModelFitError
 
+WEAK_SE_LOG = 1.5  # standard error of a log parameter above this: the 95% interval spans > 300x
+SETTLED_GRADIENT = 1e-3  # largest |d negLL / d log param| accepted as an optimum without polishing
 LOG_BOUND = 12.0  # |log parameter| beyond this (e^12 ~ 1.6e5) means the fit ran off to a boundary
 
 
@@ -29,10 +31,11 @@ class FitResult:
     converged: bool
     iterations: int
     flags: list[str] = field(default_factory=list)
+    covariance_log: np.ndarray | None = None  # covariance of the log parameters (None: Hessian not usable)
 
 
 def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4) -> np.ndarray:
-    """Central-difference Hessian of ``f`` at ``x``."""
+    """Central-difference Hessian of ``f`` at ``x`` (NaN everywhere if ``f`` is not finite around ``x``)."""
     n = len(x)
     hess = np.empty((n, n))
     f0 = f(x)
@@ -45,7 +48,20 @@ def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float 
                 f(x + eye[i] + eye[j]) - f(x + eye[i] - eye[j]) - f(x - eye[i] + eye[j]) + f(x - eye[i] - eye[j])
             ) / (4 * h**2)
             hess[i, j] = hess[j, i] = v
+    if not np.all(np.isfinite(hess)) or np.max(np.abs(hess)) > 1e250:
+        return np.full((n, n), np.nan)
     return hess
+
+
+def _stop_at_bound(intermediate_result: optimize.OptimizeResult) -> None:
+    """Stop an optimiser as soon as a log parameter passes LOG_BOUND: the fit is running off to a boundary, and
+    following it further only costs time (the caller reports it, or fits the limit model)."""
+    if np.any(np.abs(intermediate_result.x) > LOG_BOUND):
+        raise StopIteration
+
+
+def _max_grad(f: Callable[[np.ndarray], float], x: np.ndarray) -> float:
+    return float(np.max(np.abs(optimize.approx_fprime(x, f, 1e-6))))
 
 
 def fit_log_params(
@@ -68,22 +84,28 @@ def fit_log_params(
             v = loglik(np.exp(logp))
         return -v if np.isfinite(v) else 1e300
 
+    # Start from the best of the starting points; try the others only if that run does not settle (keeps a warm
+    # fit fast; the likelihoods here are well behaved once a start lands in the right basin).
+    order = sorted(starts, key=lambda st: negll(np.log(np.asarray(st, dtype=float))))
     best = None
-    for start in starts:
+    for start in order:
         x0 = np.log(np.asarray(start, dtype=float))
-        res = optimize.minimize(negll, x0, method="BFGS", options={"gtol": 1e-6, "maxiter": 500})
+        res = optimize.minimize(negll, x0, method="BFGS", options={"gtol": 1e-6, "maxiter": 500}, callback=_stop_at_bound)
         if not np.isfinite(res.fun) or res.fun >= 1e299:
             continue
-        # BFGS often reports "precision loss" at a perfectly good optimum; polish with Nelder-Mead.
-        if not res.success:
+        # BFGS often reports "precision loss" at a perfectly good optimum (gradient already ~0); otherwise polish
+        # with Nelder-Mead.
+        if not res.success and np.all(np.abs(res.x) <= LOG_BOUND) and _max_grad(negll, res.x) > SETTLED_GRADIENT:
             nm = optimize.minimize(
-                negll, res.x, method="Nelder-Mead",
+                negll, res.x, method="Nelder-Mead", callback=_stop_at_bound,
                 options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000, "maxfev": 8000},
             )
             if nm.fun <= res.fun:
                 res = nm
         if best is None or res.fun < best.fun:
             best = res
+        if np.any(np.abs(best.x) > LOG_BOUND) or _max_grad(negll, best.x) <= SETTLED_GRADIENT:
+            break  # settled, or running off to a boundary (reported below; other starts would follow it)
     if best is None:
         raise ModelFitError(
             f"{model_name}: the log-likelihood could not be evaluated at any starting point; "
@@ -95,7 +117,8 @@ def fit_log_params(
         raise ModelFitError(
             f"{model_name}: the fit did not converge to an interior optimum ({', '.join(bad)} ran off to a "
             "boundary); the data may not support this model (too few repeat purchases, or no heterogeneity)",
-            errors=[{"field": "params", "message": "parameter at boundary", "value": ", ".join(bad)}],
+            errors=[{"field": "params", "message": "parameter at boundary", "value": ", ".join(bad),
+                     "params": [n for n, v in zip(names, logp, strict=True) if abs(v) > LOG_BOUND]}],
         )
     grad = optimize.approx_fprime(logp, negll, 1e-6)
     flags: list[str] = []
@@ -110,14 +133,22 @@ def fit_log_params(
     params = np.exp(logp)
     z = float(ndtri(0.5 + confidence / 2))
     try:
+        if not np.all(np.isfinite(hess)):
+            raise np.linalg.LinAlgError
         cov_log = np.linalg.inv(hess)
         var_log = np.diag(cov_log)
         if np.any(var_log <= 0) or not np.all(np.isfinite(var_log)):
             raise np.linalg.LinAlgError
         se_log = np.sqrt(var_log)
     except np.linalg.LinAlgError:
-        se_log = np.full(len(params), np.nan)
-        flags.append("hessian_not_positive_definite")
+        raise ModelFitError(
+            f"{model_name}: the fit did not converge to a well-defined optimum (the log-likelihood is flat or "
+            "not concave there, so the parameters are not identified); the data may not support this model",
+            errors=[{"field": "params", "message": "Hessian not positive definite",
+                     "value": ", ".join(f"{n}={v:.3g}" for n, v in zip(names, params, strict=True))}],
+        ) from None
+    if np.any(se_log > WEAK_SE_LOG):
+        flags.append("weakly_identified")
     se = params * se_log
     return FitResult(
         params={n: float(v) for n, v in zip(names, params, strict=True)},
@@ -130,6 +161,7 @@ def fit_log_params(
         converged=converged,
         iterations=int(getattr(best, "nit", 0)),
         flags=flags,
+        covariance_log=cov_log,
     )
 
 

@@ -3,6 +3,15 @@
 While alive a customer buys as a Poisson process with rate lambda ~ Gamma(r, alpha); after each purchase
 they drop out with probability p ~ Beta(a, b). Data per customer: x repeat purchases, the time t_x of the
 last one and the age T, both measured from the first purchase.
+
+Homogeneous dropout: when the data show no heterogeneity in the dropout probability, the MLE runs off to
+a, b -> infinity with a/(a+b) -> p fixed. We then fit that limit model (parameters r, alpha, p), whose formulas
+follow from B(a, b+x)/B(a, b) -> (1-p)^x and B(a+1, b+x-1)/B(a, b) -> p (1-p)^(x-1):
+    L = Gamma(r+x) alpha^r / Gamma(r) [(1-p)^x / (alpha+T)^(r+x) + [x>0] p (1-p)^(x-1) / (alpha+t_x)^(r+x)]
+    P(alive) = 1 / (1 + [x>0] p/(1-p) ((alpha+T)/(alpha+t_x))^(r+x))
+    E[Y(t) | x, t_x, T] = (1/p) [1 - ((alpha+T)/(alpha+T+p t))^(r+x)] P(alive)
+    E[X(t)] = (1/p) [1 - (alpha/(alpha+p t))^r]
+(the 2F1 of the general formulas tends to (1 - (1-p) z)^-(r+x)).
 """
 
 from __future__ import annotations
@@ -19,6 +28,19 @@ class BGNBD(PurchaseModel):
     name: ClassVar[str] = "bgnbd"
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
     starts: ClassVar[tuple[tuple[float, ...], ...]] = ((1.0, 1.0, 1.0, 1.0), (0.5, 5.0, 0.5, 2.0))
+    dropout_params: ClassVar[tuple[str, ...]] = ("a", "b")
+    limit_param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "p")
+    limit_starts: ClassVar[tuple[tuple[float, ...], ...]] = ((1.0, 1.0, 0.3), (0.5, 5.0, 0.1))
+
+    def _limit_loglik_individual(self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        r, alpha, p = params
+        if not 0 < p < 1:
+            return np.full(len(x), -np.inf)
+        common = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+        still_alive = x * np.log1p(-p) - (r + x) * np.log(alpha + T)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dropped = np.where(x > 0, np.log(p) + (x - 1) * np.log1p(-p) - (r + x) * np.log(alpha + tx), -np.inf)
+        return common + np.logaddexp(still_alive, dropped)
 
     def _loglik_individual(self, params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
         r, alpha, a, b = params
@@ -32,9 +54,16 @@ class BGNBD(PurchaseModel):
         return common + np.logaddexp(still_alive, dropped)
 
     def _log_odds_dead(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
-        r, alpha, a, b = self._p
+        if self.homogeneous_dropout_:
+            r, alpha, p = self._p
+            with np.errstate(divide="ignore"):
+                log_odds = np.log(p) - np.log1p(-p)  # -inf when p = 0 (no dropout): P(alive) = 1
+        else:
+            r, alpha, a, b = self._p
+            with np.errstate(invalid="ignore", divide="ignore"):
+                log_odds = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300))
         with np.errstate(invalid="ignore", divide="ignore"):
-            lo = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+            lo = log_odds + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
         return np.where(x > 0, lo, -np.inf)
 
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
@@ -44,14 +73,25 @@ class BGNBD(PurchaseModel):
 
     def conditional_expected_purchases(self, t: float, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """E[Y(t) | x, t_x, T]: expected purchases in (T, T + t], eq. (10) of the paper."""
-        r, alpha, a, b = self._p
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        if self.homogeneous_dropout_:
+            r, alpha, p = self._p
+            if p == 0:  # no dropout (NBD): (r+x) t / (alpha+T)
+                return (r + x) * t / (alpha + T) * self.p_alive(x, tx, T)
+            ratio = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + p * t)))
+            return (1 - ratio) / p * self.p_alive(x, tx, T)
+        r, alpha, a, b = self._p
         z = t / (alpha + T + t)
         bracket = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp2f1(r + x, b + x, a + b + x - 1, z)
         return (a + b + x - 1) / (a - 1) * bracket * self.p_alive(x, tx, T)
 
     def expected_purchases(self, t: Any) -> np.ndarray:
         """E[X(t)] for a customer just acquired, eq. (9) of the paper."""
-        r, alpha, a, b = self._p
         t = np.asarray(t, dtype=float)
+        if self.homogeneous_dropout_:
+            r, alpha, p = self._p
+            if p == 0:
+                return r * t / alpha
+            return (1 - (alpha / (alpha + p * t)) ** r) / p
+        r, alpha, a, b = self._p
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))

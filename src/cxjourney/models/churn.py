@@ -52,13 +52,21 @@ def auc_interval(auc: float, n_pos: int, n_neg: int, confidence: float) -> tuple
     return max(0.0, auc - z * se), min(1.0, auc + z * se)
 
 
-def reliability_table(y: np.ndarray, p: np.ndarray, n_bins: int) -> pd.DataFrame:
-    """Reliability curve on equal-count bins of the predicted probability: mean predicted, observed rate, n."""
+def reliability_table(y: np.ndarray, p: np.ndarray, n_bins: int, confidence: float = 0.95) -> pd.DataFrame:
+    """Reliability curve on equal-count bins of the predicted probability: the bin's predicted range, mean
+    predicted, observed churn rate with its Wilson interval, and n."""
+    from cxjourney.metrics.stats import wilson
+
     order = np.argsort(p, kind="stable")
-    groups = np.array_split(order, min(n_bins, len(p)))
+    groups = [g for g in np.array_split(order, min(n_bins, len(p))) if len(g)]
+    bounds = [wilson(float(y[g].sum()), len(g), confidence) for g in groups]
     return pd.DataFrame({
+        "predicted_from": [float(p[g].min()) for g in groups],
+        "predicted_to": [float(p[g].max()) for g in groups],
         "mean_predicted": [float(p[g].mean()) for g in groups],
         "observed": [float(y[g].mean()) for g in groups],
+        "ci_low": [b[0] for b in bounds],
+        "ci_high": [b[1] for b in bounds],
         "n": [len(g) for g in groups],
     })
 
@@ -124,7 +132,7 @@ class ChurnClassifier:
         self.auc_interval_ = auc_interval(auc, int(yt.sum()), int(len(yt) - yt.sum()), self.confidence)
         self.brier_ = float(brier_score_loss(yt, p))
         self.brier_baseline_ = float(brier_score_loss(yt, np.full(len(yt), base_rate)))
-        self.reliability_ = reliability_table(yt, p, self.n_bins)
+        self.reliability_ = reliability_table(yt, p, self.n_bins, self.confidence)
         self.features_ = feats
         self.split_ = split
         self.n_train_, self.n_test_ = int(train.sum()), int(test.sum())
@@ -139,6 +147,17 @@ class ChurnClassifier:
             raise ModelFitError("churn classifier: call fit() before predicting")
         X = frame[self.features_].apply(pd.to_numeric, errors="coerce").to_numpy(float)
         return self.model_.predict_proba(X)[:, 1]
+
+    def risk_intervals(self, risk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each predicted risk: the Wilson interval of the churn observed in the holdout among customers
+        scored in the same risk band (the reliability bin), and that band's n. It says how often customers
+        given such a score really churned, which is what an agent needs to read a single score."""
+        if not hasattr(self, "reliability_"):
+            raise ModelFitError("churn classifier: call fit() before predicting")
+        r = self.reliability_
+        upper = r["predicted_to"].to_numpy(float)
+        idx = np.minimum(np.searchsorted(upper, np.asarray(risk, dtype=float), side="left"), len(r) - 1)
+        return (r["ci_low"].to_numpy(float)[idx], r["ci_high"].to_numpy(float)[idx], r["n"].to_numpy(int)[idx])
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.meta_, "auc": self.auc_, "auc_interval": list(self.auc_interval_), "brier": self.brier_,

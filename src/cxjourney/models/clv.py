@@ -54,13 +54,18 @@ class CustomerValue:
     horizon: float
     discount_rate: float
     meta: dict[str, Any] = field(default_factory=dict)
+    monetary_value: np.ndarray | None = None  # each customer's mean repeat spend (zbar), for the spend draws
 
 
 def customer_value(
     rfm: RFMSummary | pd.DataFrame, *, model: str | PurchaseModel = "bgnbd", spend_model: GammaGamma | None = None,
     horizon: float = 39, discount_rate: float = 0.0, period_days: float | None = None, confidence: float = 0.95,
+    n_draws: int = 200, seed: int = 0,
 ) -> CustomerValue:
-    """Fit (unless fitted models are passed) and score every customer of ``rfm``."""
+    """Fit (unless fitted models are passed) and score every customer of ``rfm``.
+
+    With ``n_draws`` > 0 each figure gets a ``confidence`` interval from ``n_draws`` parameter draws
+    (``<metric>_low`` / ``<metric>_high``; see :mod:`cxjourney.models.uncertainty`)."""
     summary = rfm.summary if isinstance(rfm, RFMSummary) else rfm
     pdays = period_days if period_days is not None else (rfm.period_days if isinstance(rfm, RFMSummary) else 7.0)
     if horizon <= 0:
@@ -108,4 +113,16 @@ def customer_value(
     }
     if spend_reason:
         meta["spend_model_reason"] = spend_reason
-    return CustomerValue(out[COLUMNS], model, spend_model, horizon, discount_rate, meta)
+    monetary = summary["monetary_value"].to_numpy(float) if "monetary_value" in summary else np.zeros(len(out))
+    cv = CustomerValue(out[COLUMNS].reset_index(drop=True), model, spend_model, horizon, discount_rate, meta,
+                       monetary_value=monetary)
+    if n_draws > 0:
+        from cxjourney.models.uncertainty import customer_intervals
+
+        bounds, iflags = customer_intervals(cv, confidence=confidence, n_draws=n_draws, seed=seed)
+        cv.table = pd.concat([cv.table, bounds], axis=1)
+        meta.update(interval=f"{confidence:.0%} parameter-uncertainty interval from {n_draws} draws (seed {seed})",
+                    confidence=confidence)
+        meta["flags"] += iflags
+    meta["n_fit_customers"] = model.n_customers_
+    return cv

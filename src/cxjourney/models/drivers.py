@@ -6,7 +6,11 @@ touchpoint score explains, as relative importance that adds up to the model R².
 - ``relative_weights``: Johnson's (2000) relative weights: regress y on the orthogonal counterpart
   Z = X R^-1/2 of the standardised drivers and apportion back through R^1/2. Fast; close to Shapley.
 Intervals: percentile bootstrap over respondents (``n_boot`` resamples, ``seed`` fixed).
-Rows with a missing value in the outcome or any driver are left out (listwise), and counted.
+Missing values: ``missing="listwise"`` keeps only rows with the outcome and every driver; ``"pairwise"`` computes
+each correlation from the rows that have both of its columns (the usual choice when each respondent answered
+only some touchpoint surveys); ``"auto"`` (default) is listwise when that leaves enough rows, else pairwise. The
+pairwise n of every driver with the outcome is reported; a pairwise correlation matrix that is not positive
+definite is projected to the nearest one (eigenvalues clipped) and flagged.
 """
 
 from __future__ import annotations
@@ -22,13 +26,19 @@ import pandas as pd
 from cxjourney.errors import InsufficientData, ValidationFailed
 
 Method = Literal["auto", "shapley", "relative_weights"]
+Missing = Literal["auto", "listwise", "pairwise"]
 MAX_SHAPLEY_DRIVERS = 12
 ROWS_PER_DRIVER = 10
 
 
 def _corr(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Correlations of the drivers and with the outcome; pairwise-complete when the data have gaps (NaN)."""
     data = np.column_stack([X, y])
-    c = np.corrcoef(data, rowvar=False)
+    if np.isnan(data).any():
+        c = pd.DataFrame(data).corr(min_periods=3).to_numpy()
+        c = np.nan_to_num(c, nan=0.0)
+    else:
+        c = np.corrcoef(data, rowvar=False)
     return c[:-1, :-1], c[:-1, -1]
 
 
@@ -82,7 +92,7 @@ class KeyDrivers:
 
 def key_drivers(
     frame: pd.DataFrame, *, outcome: str, drivers: list[str] | None = None, method: Method = "auto",
-    n_boot: int = 200, confidence: float = 0.95, seed: int = 0, min_rows: int = 30,
+    n_boot: int = 200, confidence: float = 0.95, seed: int = 0, min_rows: int = 30, missing: Missing = "auto",
 ) -> KeyDrivers:
     """Relative importance of ``drivers`` for ``outcome`` with bootstrap intervals."""
     if outcome not in frame.columns:
@@ -90,10 +100,10 @@ def key_drivers(
                                errors=[{"field": outcome, "message": "column not found"}])
     drivers = list(drivers) if drivers else [c for c in frame.columns
                                              if c != outcome and pd.api.types.is_numeric_dtype(frame[c])]
-    missing = [d for d in drivers if d not in frame.columns]
-    if missing:
-        raise ValidationFailed(f"driver column(s) {', '.join(map(repr, missing))} not found",
-                               errors=[{"field": d, "message": "column not found"} for d in missing])
+    absent = [d for d in drivers if d not in frame.columns]
+    if absent:
+        raise ValidationFailed(f"driver column(s) {', '.join(map(repr, absent))} not found",
+                               errors=[{"field": d, "message": "column not found"} for d in absent])
     if len(drivers) < 2:
         raise ValidationFailed("key-driver analysis needs at least 2 driver columns", errors=[{"field": "drivers", "message": "fewer than 2"}])
     if method == "auto":
@@ -102,16 +112,41 @@ def key_drivers(
         raise ValidationFailed(f"shapley needs at most {MAX_SHAPLEY_DRIVERS} drivers (got {len(drivers)}); use relative_weights")
     data = frame[[*drivers, outcome]].apply(pd.to_numeric, errors="coerce")
     complete = data.dropna()
-    n = len(complete)
     need = max(min_rows, ROWS_PER_DRIVER * len(drivers))
-    if n < need:
-        raise InsufficientData(
-            f"key-driver analysis needs at least {need} complete rows (max of {min_rows} and {ROWS_PER_DRIVER} per "
-            f"driver) with {outcome!r} and all {len(drivers)} drivers; got {n} ({len(data) - n} incomplete rows left out)",
-            errors=[{"field": "rows", "value": n, "message": f"fewer than {need}"}],
-        )
-    X, y = complete[drivers].to_numpy(float), complete[outcome].to_numpy(float)
-    constant = [d for d, sd in zip([*drivers, outcome], np.std(np.column_stack([X, y]), axis=0), strict=True) if sd == 0]
+    if missing == "auto":
+        missing = "listwise" if len(complete) >= need else "pairwise"
+    flags: list[str] = []
+    if missing == "listwise":
+        n = len(complete)
+        if n < need:
+            raise InsufficientData(
+                f"key-driver analysis needs at least {need} complete rows (max of {min_rows} and {ROWS_PER_DRIVER} per "
+                f"driver) with {outcome!r} and all {len(drivers)} drivers; got {n} ({len(data) - n} incomplete rows "
+                "left out); try missing='pairwise'",
+                errors=[{"field": "rows", "value": n, "message": f"fewer than {need}"}],
+            )
+        used = complete
+        pair_n = {d: n for d in drivers}
+    else:
+        used = data[data[outcome].notna() & data[drivers].notna().any(axis=1)]
+        pair_n = {d: int((used[d].notna()).sum()) for d in drivers}
+        short = {d: k for d, k in pair_n.items() if k < min_rows}
+        if len(drivers) - len(short) < 2:
+            raise InsufficientData(
+                f"key-driver analysis (pairwise) needs at least 2 drivers with {min_rows} or more rows that also have "
+                f"{outcome!r}; " + ", ".join(f"{d}: {k}" for d, k in pair_n.items()),
+                errors=[{"field": d, "value": k, "message": f"fewer than {min_rows} rows with the outcome"}
+                        for d, k in short.items()])
+        for d, k in short.items():  # too few answers to estimate this driver: left out, and said so
+            flags.append(f"driver_left_out:{d}:n={k}")
+        drivers = [d for d in drivers if d not in short]
+        used = used[used[drivers].notna().any(axis=1)]
+        n = len(used)
+        flags.append("pairwise_correlations")
+        if np.linalg.eigvalsh(_corr(used[drivers].to_numpy(float), used[outcome].to_numpy(float))[0]).min() <= 0:
+            flags.append("correlation_matrix_not_positive_definite")
+    X, y = used[drivers].to_numpy(float), used[outcome].to_numpy(float)
+    constant = [c for c in [*drivers, outcome] if not (used[c].std() > 0)]
     if constant:
         raise ValidationFailed(f"column(s) {', '.join(map(repr, constant))} have no variation", errors=[
             {"field": c, "message": "constant"} for c in constant])
@@ -123,18 +158,19 @@ def key_drivers(
     for _ in range(n_boot):
         idx = rng.integers(0, n, n)
         Xb, yb = X[idx], y[idx]
-        if np.any(np.std(Xb, axis=0) == 0) or np.std(yb) == 0:
-            continue
+        with np.errstate(invalid="ignore"):
+            if np.any(~(np.nanstd(Xb, axis=0) > 0)) or not np.nanstd(yb) > 0:
+                continue
         boots.append(fn(Xb, yb))
     tail = (1 - confidence) / 2 * 100
     B = np.array(boots) if boots else np.full((1, len(drivers)), np.nan)
     lo, hi = np.percentile(B, tail, axis=0), np.percentile(B, 100 - tail, axis=0)
     table = pd.DataFrame({"driver": drivers, "importance": est, "share": est / r2 if r2 > 0 else np.nan,
-                          "ci_low": lo, "ci_high": hi})
+                          "ci_low": lo, "ci_high": hi, "n": [pair_n[d] for d in drivers]})
     table["rank"] = table["importance"].rank(ascending=False, method="min").astype(int)
     table = table.sort_values("rank").reset_index(drop=True)
     meta = {"outcome": outcome, "rows_left_out": int(len(data) - n), "n_boot": len(boots),
-            "confidence": confidence, "seed": seed}
+            "confidence": confidence, "seed": seed, "missing": missing, "flags": flags}
     return KeyDrivers(table, r2, n, method, meta)
 
 

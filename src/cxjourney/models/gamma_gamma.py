@@ -43,13 +43,15 @@ class GammaGamma:
         (x, m), w = summary_arrays(summary, ("frequency", "monetary_value"))
         keep = x > 0
         x, m, w = x[keep], m[keep], w[keep]
-        if np.any(m <= 0):
-            i = int(np.argmax(m <= 0))
+        nonpositive = m <= 0
+        if np.all(nonpositive) and len(m):
             raise ValidationFailed(
-                "gamma_gamma: monetary_value must be positive for every repeat buyer "
-                f"(found {m[i]!r} with frequency {x[i]:.0f}); drop or net returns before fitting",
-                errors=[{"field": "monetary_value", "value": float(m[i]), "message": "not positive"}],
+                "gamma_gamma: monetary_value must be positive for repeat buyers (every one has a spend <= 0); "
+                "drop or net returns before fitting",
+                errors=[{"field": "monetary_value", "value": float(m[0]), "message": "not positive"}],
             )
+        left_out = float(w[nonpositive].sum())
+        x, m, w = x[~nonpositive], m[~nonpositive], w[~nonpositive]
         n = float(w.sum())
         if n < self.min_repeat_buyers:
             raise InsufficientData(
@@ -68,6 +70,9 @@ class GammaGamma:
         self.log_likelihood_ = res.log_likelihood
         self.converged_ = res.converged
         self.flags_ = list(res.flags)
+        if left_out:  # e.g. returns netted against spend: a repeat spend of 0 cannot come from a Gamma
+            self.flags_.append(f"nonpositive_spend_left_out:{left_out:.0f}")
+        self.log_covariance_ = res.covariance_log
         if res.params["q"] <= 1:
             self.flags_.append("mean_spend_undefined_q_le_1")
         self.n_customers_ = int(round(n))

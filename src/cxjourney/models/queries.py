@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from cxjourney.errors import InsufficientData
-from cxjourney.metrics.stats import flags_for, rate_row, z_value
+from cxjourney.metrics.stats import flags_for, rate_row
 from cxjourney.query.registry import QueryContext, Result, register
 
 
@@ -38,13 +38,17 @@ def _num(v: Any) -> Any:
     return v
 
 
+def _scaled(v: Any, scale: float) -> float | None:
+    return None if v is None or pd.isna(v) else _num(float(v) * scale)
+
+
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _num(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
 
 
 class LiveParams(BaseModel):
     model: Literal["bgnbd", "pareto_nbd", "gamma_gamma"] = Field(default="bgnbd", description="Model to fit.")
-    period: Literal["day", "week", "month"] = "week"
+    period: Literal["day", "week", "month"] = Field(default="week", description="Time unit of recency, T and the horizon.")
     calibration_end: str | None = Field(default=None, description="Last calibration day (default: today).")
     returns: Literal["drop", "net"] | None = Field(default="net", description="Handling of negative revenue.")
 
@@ -96,7 +100,7 @@ def clv_predict(ctx: QueryContext, params: PredictParams) -> Result:
 class ScoresParams(BaseModel):
     person: str | None = Field(default=None, description="One person (any id or e-mail); default: everyone.")
     model: str | None = Field(default=None, description="Only scores of this model.")
-    limit: int = Field(default=1000, ge=1, le=1_000_000)
+    limit: int = Field(default=1000, ge=1, le=1_000_000, description="At most this many rows (highest CLV first).")
 
 
 @register("customer_value", ScoresParams, summary="Stored per-customer CLV, P(alive) and churn risk.")
@@ -122,31 +126,41 @@ class SummaryParams(BaseModel):
 
 @register("clv_summary", SummaryParams, summary="Stored customer scores summed up, with intervals.")
 def clv_summary(ctx: QueryContext, params: SummaryParams) -> Result:
+    """Per model: total and mean CLV, total expected purchases and mean P(alive), each with the sum (or mean) of the
+    customers' parameter-uncertainty bounds; the share of customers at risk with a Wilson interval."""
     settle(ctx.store)
     t = ctx.store.table("customer_scores")
     if params.model:
         t = t.filter(t.model == params.model)
+    t = t.filter(t.clv.notnull() | t.p_alive.notnull())  # churn-classifier rows carry no value figures
     df = t.group_by("model").aggregate(
-        n=t.count(), mean_clv=t.clv.mean(), sd_clv=t.clv.std(), total_clv=t.clv.sum(),
-        mean_p_alive=t.p_alive.mean(), at_risk=(t.p_alive < params.at_risk_below).cast("int64").sum(),
-        expected_purchases=t.expected_purchases.sum(), computed_at=t.computed_at.max(),
+        n=t.count(), total_clv=t.clv.sum(), clv_low=t.clv_low.sum(), clv_high=t.clv_high.sum(),
+        expected_purchases=t.expected_purchases.sum(), ep_low=t.expected_purchases_low.sum(),
+        ep_high=t.expected_purchases_high.sum(), mean_p_alive=t.p_alive.mean(), pa_low=t.p_alive_low.mean(),
+        pa_high=t.p_alive_high.mean(), at_risk=(t.p_alive < params.at_risk_below).cast("int64").sum(),
+        n_fit=t.n.max(), computed_at=t.computed_at.max(),
     ).order_by("model").execute()
     rows: list[dict[str, Any]] = []
-    z = z_value(ctx.settings.confidence)
     for r in df.to_dict(orient="records"):
         n = int(r["n"])
-        half = z * float(r["sd_clv"]) / math.sqrt(n) if n > 1 and r["sd_clv"] == r["sd_clv"] else float("nan")
-        common = {"model": r["model"], "computed_at": _num(pd.Timestamp(r["computed_at"]))}
-        rows.append({**common, "metric": "mean_clv", "value": _num(r["mean_clv"]), "ci_low": _num(r["mean_clv"] - half),
-                     "ci_high": _num(r["mean_clv"] + half), "n": n, "flags": flags_for(n, ctx.settings.min_sample)})
-        rows.append({**common, "metric": "total_clv", "value": _num(r["total_clv"]), "ci_low": _num(n * (r["mean_clv"] - half)),
-                     "ci_high": _num(n * (r["mean_clv"] + half)), "n": n, "flags": flags_for(n, ctx.settings.min_sample)})
+        flags = flags_for(n, ctx.settings.min_sample)
+        common = {"model": r["model"], "computed_at": _num(pd.Timestamp(r["computed_at"])), "n": n,
+                  "n_fit": _num(r["n_fit"]), "flags": flags}
+        for metric, value, lo, hi, scale in (
+            ("total_clv", r["total_clv"], r["clv_low"], r["clv_high"], 1.0),
+            ("mean_clv", r["total_clv"], r["clv_low"], r["clv_high"], 1.0 / n),
+            ("expected_purchases", r["expected_purchases"], r["ep_low"], r["ep_high"], 1.0),
+            ("mean_p_alive", r["mean_p_alive"], r["pa_low"], r["pa_high"], 1.0),
+        ):
+            rows.append({**common, "metric": metric, "value": _scaled(value, scale), "ci_low": _scaled(lo, scale),
+                         "ci_high": _scaled(hi, scale)})
         rows.append({**common, **rate_row(int(r["at_risk"]), n, min_sample=ctx.settings.min_sample,
                                           confidence=ctx.settings.confidence), "metric": "share_at_risk"})
-        rows.append({**common, "metric": "expected_purchases", "value": _num(r["expected_purchases"]), "ci_low": None,
-                     "ci_high": None, "n": n, "flags": flags_for(n, ctx.settings.min_sample)})
-    return Result(rows=rows, meta={"at_risk_below": params.at_risk_below, "confidence": ctx.settings.confidence,
-                                   "interval": "normal approximation of the mean CLV; Wilson for the share"})
+    return Result(rows=rows, meta={
+        "at_risk_below": params.at_risk_below, "confidence": ctx.settings.confidence,
+        "interval": ("CLV, purchases, P(alive): sums (means) of the customers' parameter-uncertainty bounds, exact when "
+                     "customers move together under the parameter draws, approximate otherwise; share at risk: Wilson"),
+    })
 
 
 class DriversParams(BaseModel):
@@ -155,10 +169,13 @@ class DriversParams(BaseModel):
     driver_kinds: list[str] = Field(default_factory=lambda: ["csat", "ces"], description="Kinds used as drivers.")
     unit: Literal["person", "response"] = Field(
         default="person", description="Join outcome and drivers per person (mean scores) or per survey response.")
-    journey: str | None = None
-    method: Literal["auto", "shapley", "relative_weights"] = "auto"
-    n_boot: int = Field(default=200, ge=0, le=2000)
-    seed: int = 0
+    journey: str | None = Field(default=None, description="Only responses of this journey.")
+    method: Literal["auto", "shapley", "relative_weights"] = Field(
+        default="auto", description="shapley (exact Shapley R² decomposition) or relative_weights (Johnson).")
+    missing: Literal["auto", "listwise", "pairwise"] = Field(
+        default="auto", description="Respondents who answered only some surveys: listwise or pairwise correlations.")
+    n_boot: int = Field(default=200, ge=0, le=2000, description="Bootstrap resamples for the intervals.")
+    seed: int = Field(default=0, description="Random seed of the bootstrap.")
 
 
 def drivers_frame(ctx: QueryContext, params: DriversParams) -> tuple[pd.DataFrame, str]:
@@ -188,8 +205,9 @@ def drivers_query(ctx: QueryContext, params: DriversParams) -> Result:
     settle(ctx.store)
     wide, outcome = drivers_frame(ctx, params)
     res = key_drivers(wide.reset_index(drop=True), outcome=outcome, method=params.method, n_boot=params.n_boot,
-                      confidence=ctx.settings.confidence, seed=params.seed, min_rows=ctx.settings.min_sample)
-    rows = [{**{k: _num(v) for k, v in rec.items()}, "value": _num(rec["importance"]), "n": res.n_, "flags": []}
+                      confidence=ctx.settings.confidence, seed=params.seed, min_rows=ctx.settings.min_sample,
+                      missing=params.missing)
+    rows = [{**{k: _num(v) for k, v in rec.items()}, "value": _num(rec["importance"]), "flags": list(res.meta["flags"])}
             for rec in res.table.to_dict(orient="records")]
     meta = {"method": res.method, "r2": res.r2_, "n": res.n_, "unit": params.unit,
             "outcome": params.outcome_question or params.outcome_kind, **res.meta}
@@ -198,12 +216,12 @@ def drivers_query(ctx: QueryContext, params: DriversParams) -> Result:
 
 
 class ChurnParams(BaseModel):
-    method: Literal["logistic", "gradient_boosting"] = "logistic"
+    method: Literal["logistic", "gradient_boosting"] = Field(default="logistic", description="Classifier.")
     window_days: int | None = Field(default=None, ge=1, description="Churn window (default: churn_window_days).")
     n_cutoffs: int = Field(default=6, ge=2, le=60, description="Labelled cutoffs used for training and holdout.")
     step_days: int = Field(default=30, ge=1, description="Days between cutoffs.")
     activity_event: str = Field(default="Order Completed", description="Event whose absence means churn.")
-    test_fraction: float = Field(default=0.25, gt=0, lt=1)
+    test_fraction: float = Field(default=0.25, gt=0, lt=1, description="Share of rows (latest cutoffs) held out.")
 
 
 def fit_workspace_churn(ctx: QueryContext, params: ChurnParams) -> tuple[Any, pd.DataFrame]:

@@ -44,9 +44,12 @@ class RFMSummary:
 
 
 def read_transactions(
-    path: str | Path, *, customer_col: str, date_col: str, amount_col: str, date_format: str | None = None
+    path: str | Path, *, customer_col: str, date_col: str, amount_col: str, date_format: str | None = None,
+    quantity_col: str | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV, Parquet or JSON-lines file and return validated ``customer_id, date, amount, line``."""
+    """Read a CSV (optionally .gz), Parquet or JSON-lines file and return validated ``customer_id, date, amount,
+    line``. With ``quantity_col`` the amount of a row is ``amount_col`` x ``quantity_col`` (unit price x quantity,
+    as in order-line exports)."""
     path = Path(path)
     if not path.exists():
         raise ValidationFailed(f"{path}: no such file", errors=[{"file": str(path), "message": "not found"}])
@@ -62,20 +65,20 @@ def read_transactions(
         raise ValidationFailed(f"{path}: could not be read: {exc}", errors=[{"file": str(path), "message": str(exc)}]) from exc
     return clean_transactions(
         raw, customer_col=customer_col, date_col=date_col, amount_col=amount_col,
-        date_format=date_format, source=str(path),
+        date_format=date_format, source=str(path), quantity_col=quantity_col,
     )
 
 
 def clean_transactions(
     raw: pd.DataFrame, *, customer_col: str, date_col: str, amount_col: str | None,
-    date_format: str | None = None, source: str = "transactions",
+    date_format: str | None = None, source: str = "transactions", quantity_col: str | None = None,
 ) -> pd.DataFrame:
     """Validate and normalise a transactions frame. Errors name the file, line, column and value.
 
     ``line`` is the 1-based line in a CSV with a header (row index + 2). Rows without a customer id
     (guest checkouts) cannot be attributed: they are counted in ``attrs['rows_without_customer']``.
     """
-    wanted = [c for c in (customer_col, date_col, amount_col) if c]
+    wanted = [c for c in (customer_col, date_col, amount_col, quantity_col) if c]
     missing = [c for c in wanted if c not in raw.columns]
     if missing:
         raise ValidationFailed(
@@ -87,26 +90,29 @@ def clean_transactions(
     cust = raw[customer_col].astype("string").str.strip()
     no_cust = cust.isna() | (cust == "")
     dates = parse_dates(raw[date_col], date_format=date_format, source=source, column=date_col)
-    if amount_col:
-        text = raw[amount_col].astype("string").str.strip()
-        amounts = pd.to_numeric(text, errors="coerce")
-        bad = amounts.isna() | ~np.isfinite(amounts.fillna(0).to_numpy(float))
-        if bad.any():
-            rows = np.flatnonzero(bad.to_numpy())
-            raise ValidationFailed(
-                f"{source}: line {lines[rows[0]]}, column {amount_col!r}: {text.iloc[rows[0]]!r} is not a number"
-                + (f" ({len(rows)} such rows)" if len(rows) > 1 else ""),
-                errors=[{"file": source, "line": int(lines[i]), "field": amount_col, "value": _s(text.iloc[i]),
-                         "message": "not a number"} for i in rows[:20]],
-            )
-        amount = amounts.to_numpy(float)
-    else:
-        amount = np.zeros(len(raw))
+    amount = _numbers(raw, amount_col, source, lines) if amount_col else np.zeros(len(raw))
+    if amount_col and quantity_col:
+        amount = amount * _numbers(raw, quantity_col, source, lines)
     out = pd.DataFrame({"customer_id": cust.to_numpy(object), "date": dates, "amount": amount, "line": lines})
     out = out[~no_cust.to_numpy()].reset_index(drop=True)
     out.attrs["rows_read"] = len(raw)
     out.attrs["rows_without_customer"] = int(no_cust.sum())
     return out
+
+
+def _numbers(raw: pd.DataFrame, column: str, source: str, lines: np.ndarray) -> np.ndarray:
+    text = raw[column].astype("string").str.strip()
+    values = pd.to_numeric(text, errors="coerce")
+    bad = values.isna() | ~np.isfinite(values.fillna(0).to_numpy(float))
+    if bad.any():
+        rows = np.flatnonzero(bad.to_numpy())
+        raise ValidationFailed(
+            f"{source}: line {lines[rows[0]]}, column {column!r}: {text.iloc[rows[0]]!r} is not a number"
+            + (f" ({len(rows)} such rows)" if len(rows) > 1 else ""),
+            errors=[{"file": source, "line": int(lines[i]), "field": column, "value": _s(text.iloc[i]),
+                     "message": "not a number"} for i in rows[:20]],
+        )
+    return values.to_numpy(float)
 
 
 def _s(v: Any) -> str | None:

@@ -17,6 +17,10 @@ from cxjourney.errors import InsufficientData
 from cxjourney.models.clv import CustomerValue, customer_value
 from cxjourney.models.rfm import clean_transactions, rfm_summary
 
+SCORE_COLUMNS = ["expected_purchases", "p_alive", "expected_spend", "clv", "expected_purchases_low",
+                 "expected_purchases_high", "p_alive_low", "p_alive_high", "expected_spend_low", "expected_spend_high",
+                 "clv_low", "clv_high"]
+
 
 def naive_utc(moment: Any) -> pd.Timestamp:
     ts = pd.Timestamp(moment)
@@ -53,38 +57,42 @@ def refresh_scores(
     cv = score_workspace(store, settings, now=now, model=model, horizon=horizon, period=period,
                          discount_rate=discount_rate)
     t = cv.table
+    flags = ",".join(cv.meta["flags"])
     rows = pd.DataFrame({
         "person_id": t["customer_id"].astype(str),
         "computed_at": naive_utc(now),
         "model": cv.purchase_model.name,
         "horizon": float(horizon),
         "frequency": t["frequency"], "recency": t["recency"], "T": t["T"],
-        "expected_purchases": t["expected_purchases"], "p_alive": t["p_alive"],
-        "expected_spend": t["expected_spend"], "clv": t["clv"],
+        **{c: t[c] for c in SCORE_COLUMNS if c in t},
         "churn_risk": 1.0 - t["p_alive"],
+        "churn_risk_low": 1.0 - t["p_alive_high"], "churn_risk_high": 1.0 - t["p_alive_low"],
+        "n": int(cv.purchase_model.n_customers_), "flags": flags,
     })
-    with store.lock:
-        con = store.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("DELETE FROM customer_scores WHERE model = ?", [cv.purchase_model.name])
-            con.register("_clv_rows", rows)
-            con.execute(
-                "INSERT INTO customer_scores (person_id, computed_at, model, horizon, frequency, recency, T, "
-                "expected_purchases, p_alive, expected_spend, clv, churn_risk) SELECT person_id, computed_at, model, "
-                "horizon, frequency, recency, T, expected_purchases, p_alive, expected_spend, clv, churn_risk FROM _clv_rows"
-            )
-            con.unregister("_clv_rows")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    replace_scores(store, cv.purchase_model.name, rows)
     return {
         "model": cv.purchase_model.name, "customers": int(len(rows)), "computed_at": str(rows["computed_at"].iloc[0]),
         "params": cv.purchase_model.params_, "spend_params": cv.spend_model.params_ if cv.spend_model else None,
         "horizon": horizon, "period": period, "returns": cv.meta.get("returns"),
-        "total_clv": float(np.nansum(rows["clv"])), "flags": cv.meta["flags"],
+        "total_clv": float(np.nansum(rows["clv"])), "flags": cv.meta["flags"], "interval": cv.meta.get("interval"),
     }
+
+
+def replace_scores(store: Any, model: str, rows: pd.DataFrame) -> None:
+    """Replace the stored rows of ``model`` in ``customer_scores`` by ``rows`` in one transaction."""
+    cols = ", ".join(f'"{c}"' for c in rows.columns)
+    with store.lock:
+        con = store.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM customer_scores WHERE model = ?", [model])
+            con.register("_score_rows", rows)
+            con.execute(f"INSERT INTO customer_scores ({cols}) SELECT {cols} FROM _score_rows")
+            con.unregister("_score_rows")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
 
 
 def last_refresh(store: Any) -> dt.datetime | None:
@@ -121,19 +129,26 @@ def store_churn_scores(store: Any, clf: Any, *, now: dt.datetime, window_days: i
 
     frame = churn_features(store, cutoffs=[naive_utc(now)], window_days=window_days, activity_event=activity_event)
     model = f"churn_{clf.method}"
+    risk = clf.predict_proba(frame)
+    low, high, n = clf.risk_intervals(risk)
     rows = pd.DataFrame({"person_id": frame["person_id"].astype(str), "computed_at": naive_utc(now), "model": model,
-                         "horizon": float(window_days), "churn_risk": clf.predict_proba(frame)})
-    with store.lock:
-        con = store.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("DELETE FROM customer_scores WHERE model = ?", [model])
-            con.register("_churn_rows", rows)
-            con.execute("INSERT INTO customer_scores (person_id, computed_at, model, horizon, churn_risk) "
-                        "SELECT person_id, computed_at, model, horizon, churn_risk FROM _churn_rows")
-            con.unregister("_churn_rows")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+                         "horizon": float(window_days), "churn_risk": risk, "churn_risk_low": low,
+                         "churn_risk_high": high, "n": n, "flags": "interval_from_holdout_risk_band"})
+    replace_scores(store, model, rows)
     return {"model": model, "customers": int(len(rows)), "mean_churn_risk": float(rows["churn_risk"].mean())}
+
+
+def latest_scores(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """One customer's stored rows (newest first) merged for display: CLV and P(alive) from the newest
+    customer-value row, churn risk (with its interval and n) from the newest churn-classifier row when there is
+    one (it uses journey features), else 1 - P(alive). ``churn_model`` names the row the churn risk came from."""
+    if not rows:
+        return None
+    value = next((r for r in rows if not str(r.get("model", "")).startswith("churn_")), None)
+    churn = next((r for r in rows if str(r.get("model", "")).startswith("churn_")), None)
+    out = dict(value or churn or rows[0])
+    source = churn or value
+    if source is not None:
+        out.update({k: source.get(k) for k in ("churn_risk", "churn_risk_low", "churn_risk_high")},
+                   churn_model=source.get("model"), churn_n=source.get("n"))
+    return out

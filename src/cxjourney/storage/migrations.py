@@ -127,7 +127,7 @@ MIGRATIONS: list[list[str]] = [
                   json_extract_string(properties, '$.status') AS status, channel, source
            FROM events WHERE type = 'track' AND event IN ('Ticket Created', 'Ticket Resolved')""",
     ],
-    # Alerts (score drops, detractors with a negative comment) and their closed-loop follow-up.
+    # v2: alerts (score drops, detractors with a negative comment) and their closed-loop follow-up.
     [
         "CREATE SEQUENCE IF NOT EXISTS alert_seq START 1",
         """CREATE TABLE IF NOT EXISTS alerts (
@@ -149,6 +149,13 @@ MIGRATIONS: list[list[str]] = [
             delivered_at TIMESTAMP,
             delivery_error VARCHAR
         )""",
+    ],
+    # v3: intervals, fit size and flags on every stored customer score (customer value models).
+    [
+        *(f"ALTER TABLE customer_scores ADD COLUMN IF NOT EXISTS {m}_{side} DOUBLE"
+          for m in ("expected_purchases", "p_alive", "expected_spend", "clv", "churn_risk") for side in ("low", "high")),
+        "ALTER TABLE customer_scores ADD COLUMN IF NOT EXISTS n BIGINT",
+        "ALTER TABLE customer_scores ADD COLUMN IF NOT EXISTS flags VARCHAR",
     ],
 ]
 
