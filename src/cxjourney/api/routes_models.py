@@ -8,7 +8,6 @@ a background task refreshes the scores that often (checked every few minutes; th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Literal
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from cxjourney.api.deps import analyst, query_context, reader
 from cxjourney.api.errors import responses
+from cxjourney.api.periodic import install_periodic
 from cxjourney.query import Result, run_query
 from cxjourney.security.keys import Principal
 
@@ -63,17 +63,6 @@ def _run_due(app: FastAPI) -> dict[str, Any] | None:
         return refresh_if_due(st.store, st.settings, now=st.clock())
 
 
-async def _schedule(app: FastAPI, interval: float) -> None:
-    while True:
-        try:
-            out = await asyncio.to_thread(_run_due, app)
-            if out:
-                log.info("clv refresh: %s", {k: out.get(k) for k in ("model", "customers", "skipped")})
-        except Exception:  # a failed scheduled run must not stop the server; it is logged and retried
-            log.exception("scheduled clv refresh failed")
-        await asyncio.sleep(interval)
-
-
 def install(app: FastAPI) -> None:
     """Include the router and, when ``clv_refresh_hours`` > 0, start the refresh schedule with the server."""
     app.include_router(router)
@@ -81,14 +70,5 @@ def install(app: FastAPI) -> None:
     if hours <= 0:
         return
     interval = min(CHECK_SECONDS, hours * 3600)
-    tasks: list[asyncio.Task[None]] = []
-
-    def start(app_: FastAPI) -> None:
-        tasks.append(asyncio.get_running_loop().create_task(_schedule(app_, interval)))
-
-    def stop(app_: FastAPI) -> None:
-        for t in tasks:
-            t.cancel()
-
-    app.state.startup_hooks.append(start)
-    app.state.shutdown_hooks.append(stop)
+    install_periodic(app, _run_due, interval_s=interval, log=log,
+                     describe=lambda out: f"clv refresh: {({k: out.get(k) for k in ('model', 'customers', 'skipped')})}" if out else None)
