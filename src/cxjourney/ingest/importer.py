@@ -31,7 +31,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = {
     "events": ("timestamp",),
-    "orders": ("order_id", "user_id", "timestamp"),
+    "orders": ("user_id", "timestamp"),  # without an order_id column each row is one order (see docs/import.md)
     "responses": ("user_id", "survey_id", "score", "timestamp"),
     "costs": ("date", "campaign", "cost"),
 }
@@ -125,6 +125,9 @@ class Importer:
                    and not (self.kind == "orders" and c == "revenue")]
         if self.kind == "events" and not any(self.mapping.get(c, c) in row for c in ("user_id", "anonymous_id")):
             missing.append("user_id or anonymous_id")
+        # A column named in --map must exist: a typo would otherwise reject (or silently empty) every row.
+        missing += [f"{c} (column {src!r})" for c, src in self.mapping.items()
+                    if src not in row and f"{c} (column {src!r})" not in missing]
         if missing:
             cols = [c for c in row if not c.startswith("__")]
             raise ValidationFailed(
@@ -136,6 +139,7 @@ class Importer:
         rep = ImportReport(self.kind, str(path))
         first = True
         pending_orders: dict[str, dict[str, Any]] = {}
+        self._derived_ids: dict[str, int] = {}
         for start, rows in read_chunks(path):
             if first and rows:
                 self._check_columns(path, rows[0])
@@ -151,6 +155,9 @@ class Importer:
             if progress:
                 progress(len(rows))
         if self.kind == "orders":
+            if self._derived_ids:
+                rep.notes.append("the file has no order_id column: each row is one order, with an id derived from its "
+                                 "content (customer, time, amount; identical rows are numbered), so re-imports match")
             self._write_orders(pending_orders, rep)
         return rep
 
@@ -181,8 +188,11 @@ class Importer:
                         rep.reject(line, canon, f"{canon} is not valid JSON", v[:80])
                         break
                 if v is not None:
+                    if not isinstance(v, dict):  # never drop a value silently
+                        rep.reject(line, canon, f"{canon} must be a JSON object", type(v).__name__)
+                        break
                     if canon == "properties":
-                        props.update(v if isinstance(v, dict) else {})
+                        props.update(v)
                     else:
                         msg[canon] = v
             else:
@@ -231,7 +241,8 @@ class Importer:
         for i, row in enumerate(rows):
             line = self._line(row, start, i)
             oid, uid = self._get(row, "order_id"), self._get(row, "user_id")
-            if oid is None:
+            derive = oid is None and self.mapping.get("order_id", "order_id") not in row
+            if oid is None and not derive:
                 rep.reject(line, "order_id", "missing order id")
                 continue
             if uid is None:
@@ -256,6 +267,8 @@ class Importer:
                     rep.reject(line, "revenue", "no revenue (map revenue=COL, or quantity=COL and unit_price=COL)")
                     continue
                 rev = q * p
+            if derive:
+                oid = self._derived_order_id(uid, ts, rev)
             o = acc.get(str(oid))
             if o is None:
                 acc[str(oid)] = {"order_id": str(oid), "user_id": uid, "timestamp": ts, "revenue": rev, "lines": 1,
@@ -265,6 +278,14 @@ class Importer:
                 o["revenue"] += rev
                 o["lines"] += 1
                 o["timestamp"] = min(o["timestamp"], ts)
+
+    def _derived_order_id(self, uid: str, ts: datetime, rev: float) -> str:
+        """A stable id for an order row of a file without order ids: its content, plus the number of identical
+        rows seen before it (two identical purchases stay two orders; re-importing the file finds the same ids)."""
+        base = hashlib.sha1(f"{uid}|{ts.isoformat()}|{rev!r}".encode()).hexdigest()[:16]
+        k = self._derived_ids.get(base, 0)
+        self._derived_ids[base] = k + 1
+        return f"row-{base}-{k}"
 
     def _write_orders(self, acc: dict[str, dict[str, Any]], rep: ImportReport) -> None:
         rows = []
