@@ -11,11 +11,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import ORJSONResponse
 
 from cxjourney import __version__
 from cxjourney.api import errors
 from cxjourney.api.deps import utcnow
+from cxjourney.api.errors import FastJSON
 from cxjourney.config import Settings
 from cxjourney.ingest.writer import EventWriter
 from cxjourney.security.keys import KeyCache, ensure_cli_token
@@ -96,7 +96,7 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
         description="Customer experience along the customer journey: Segment-compatible collection, "
         "journeys as code, honest metrics. Every error has the shape "
         '{"ok": false, "error": ..., "errors": [...], "status": ...}.',
-        default_response_class=ORJSONResponse,
+        default_response_class=FastJSON,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -125,4 +125,9 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     app.include_router(read.router)
     app.include_router(admin.router)
     # Domain routers: one line each.
+    app.include_router(__import__("cxjourney.api.routes_surveys", fromlist=["router"]).router)
+    __import__("cxjourney.api.routes_models", fromlist=["install"]).install(app)
+    from cxjourney.api import routes_text; app.include_router(routes_text.router)  # noqa: E702
+    from cxjourney.dashboard import install as install_dashboard
+    install_dashboard(app)
     return app

@@ -74,10 +74,10 @@ class EventWriter:
         from cxjourney.ingest.identity import IdentityMap
 
         self.ids = IdentityMap(self.con)
-        row = self.con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+        row = self.con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchall()[0]  # not fetchone: DuckDB 2 keeps it open
         self.next_seq = int(row[0]) + 1 if row else 1
         self.seen: dict[str, datetime] = {}
-        newest = self.con.execute("SELECT max(received_at) FROM events").fetchone()[0]
+        newest = self.con.execute("SELECT max(received_at) FROM events").fetchall()[0][0]
         if newest is not None:
             since = newest - dedup_window
             for mid, rec in self.con.execute(

@@ -58,11 +58,11 @@ class Store:
 def _read_version(con: duckdb.DuckDBPyConnection) -> int:
     has_meta = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()
-    if not has_meta or not has_meta[0]:
+    ).fetchall()  # fetchall: DuckDB 2 keeps a fetchone() result open, which breaks the next Ibis read
+    if not has_meta or not has_meta[0][0]:
         return 0
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:

@@ -1,0 +1,107 @@
+"""Engines: DuckDB (the embedded store) always, Apache Spark through Ibis's pyspark backend.
+
+Measures only build Ibis expressions; the few places where the best expression differs by engine are
+here (ordered collection of a person's path). :class:`IbisStore` lets every registered query run on any
+Ibis backend: ``run_query(QueryContext(spark_store(...), settings, now), "paths", {...})``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import ibis
+
+# Tables the analytics read, and the columns copied to another engine (JSON columns become strings).
+ANALYTICS_TABLES = ("events", "ad_costs", "responses")
+
+
+def backend_name(expr: Any) -> str:
+    try:
+        return str(expr._find_backend().name)
+    except Exception:  # an unbound expression (memtable): DuckDB executes it by default
+        return "duckdb"
+
+
+def ordered_collect(t: Any, value: Any, *, rank: Any, by: list[str]) -> Any:
+    """Per group ``by``, the list of ``value`` in ``rank`` order, joined with ' > ' into one string.
+
+    DuckDB aggregates in order directly; Spark (no ordered aggregation) collects (rank, value) structs
+    and sorts them. Same result on both.
+    """
+    if backend_name(t) == "pyspark":
+        g = t.group_by(by).aggregate(_arr=ibis.struct({"r": rank, "v": value}).collect())
+        return g.mutate(path=g._arr.sort().map(lambda s: s.v).join(PATH_SEP)).drop("_arr")
+    return t.group_by(by).aggregate(path=value.collect(order_by=[rank]).join(PATH_SEP))
+
+
+PATH_SEP = " > "
+
+
+class IbisStore:
+    """A read-only store over any Ibis backend (Spark): ``table(name)`` and a lock, like ``Store``."""
+
+    def __init__(self, backend: Any):
+        self.ibis = backend
+        self.lock = threading.RLock()
+        self.read_only = True
+
+    def table(self, name: str) -> Any:
+        return self.ibis.table(name)
+
+    def close(self) -> None:  # the caller owns the Spark session
+        pass
+
+
+def spark_session(*, master: str = "local[2]", app_name: str = "cxjourney", conf: dict[str, str] | None = None) -> Any:
+    """A Spark session with UTC time and small shuffles (local mode for a laptop or tests)."""
+    from pyspark.sql import SparkSession
+
+    b = (SparkSession.builder.master(master).appName(app_name)
+         .config("spark.sql.session.timeZone", "UTC")
+         .config("spark.sql.shuffle.partitions", "4")
+         .config("spark.ui.enabled", "false")
+         .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+    for k, v in (conf or {}).items():
+        b = b.config(k, v)
+    return b.getOrCreate()
+
+
+def spark_store(session: Any, *, parquet: dict[str, str] | None = None) -> IbisStore:
+    """An :class:`IbisStore` on Spark; ``parquet`` maps table name -> Parquet path (an events export)."""
+    for name, path in (parquet or {}).items():
+        session.read.parquet(path).createOrReplaceTempView(name)
+    return IbisStore(ibis.pyspark.connect(session))
+
+
+def copy_to_spark(store: Any, session: Any, tables: tuple[str, ...] = ANALYTICS_TABLES) -> IbisStore:
+    """Copy the analytics tables of a DuckDB store into Spark temp views (tests, small exports)."""
+    for name in tables:
+        rel = store.con.sql(f"SELECT * FROM {name}")
+        cols = [f'CAST("{c}" AS VARCHAR) AS "{c}"' if str(t).upper() == "JSON" else f'"{c}"'
+                for c, t in zip(rel.columns, rel.types, strict=True)]
+        arrow = store.con.sql(f"SELECT {', '.join(cols)} FROM {name}").to_arrow_table()
+        df = session.createDataFrame(arrow.to_pandas(), schema=_spark_schema(arrow.schema)) if arrow.num_rows else \
+            session.createDataFrame([], schema=_spark_schema(arrow.schema))
+        df.createOrReplaceTempView(name)
+    return IbisStore(ibis.pyspark.connect(session))
+
+
+def _spark_schema(schema: Any) -> Any:
+    import pyarrow as pa
+    from pyspark.sql import types as T
+
+    def conv(t: Any) -> Any:
+        if pa.types.is_int64(t) or pa.types.is_int32(t):
+            return T.LongType()
+        if pa.types.is_floating(t):
+            return T.DoubleType()
+        if pa.types.is_timestamp(t):
+            return T.TimestampType()
+        if pa.types.is_date(t):
+            return T.DateType()
+        if pa.types.is_boolean(t):
+            return T.BooleanType()
+        return T.StringType()
+
+    return T.StructType([T.StructField(f.name, conv(f.type), True) for f in schema])

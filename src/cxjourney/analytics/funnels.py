@@ -1,0 +1,91 @@
+"""Funnels: ordered steps, a conversion window, loose or strict order.
+
+Semantics (docs/analytics.md): a person enters at their first step-1 event inside the date range. Each
+next step is the first matching event after the previous step (order (timestamp, seq)) and no later
+than ``window`` after the entry. In strict order, each next step must be the person's very next event.
+Every measure is an Ibis expression; ``funnel_people`` is the person-level table behind all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+
+from cxjourney.analytics.prep import date_bounds, dim_expr, label, with_rank
+
+# Time-to-convert histogram: upper bounds in seconds (the last bin is open).
+TTC_BINS: list[tuple[str, float]] = [
+    ("<1m", 60), ("1-10m", 600), ("10-60m", 3600), ("1-6h", 6 * 3600), ("6-24h", 86400),
+    ("1-3d", 3 * 86400), ("3-7d", 7 * 86400), ("7-30d", 30 * 86400), (">30d", float("inf")),
+]
+
+
+def funnel_people(ev: Any, steps: list[Any], *, window_s: float, strict: bool = False, start: Any = None,
+                  end: Any = None, by: str | None = None) -> Any:
+    """One row per entering person: ``r1..rk`` (rank of each step's event, NULL when not reached),
+    ``s1..sk`` (its epoch seconds) and ``dim`` (the breakdown value of the entry event).
+
+    ``steps`` are boolean Ibis expressions over ``ev`` (see ``prep.step_expr``)."""
+    k = len(steps)
+    marks = {f"_m{i}": s for i, s in enumerate(steps)}
+    t = ev.mutate(**marks, _dim=(dim_expr(ev, by).cast("string") if by else ibis.literal("all")))
+    if strict:
+        t = with_rank(t).filter(ibis.or_(*[t[m] for m in marks]))
+    else:
+        t = with_rank(t.filter(ibis.or_(*[t[m] for m in marks])))
+    t = t.mutate(_secs=t.timestamp.epoch_seconds())
+    lo, hi = date_bounds(start, end)
+    first = t.filter(t._m0)
+    if lo is not None:
+        first = first.filter(first.timestamp >= lo)
+    if hi is not None:
+        first = first.filter(first.timestamp < hi)
+    a = first.group_by("person_id").aggregate(r1=first.rn.min(), s1=first._secs.min(),
+                                              q1=first.seq.argmin(first.rn), dim=first._dim.argmin(first.rn))
+    for i in range(1, k):
+        st = t.filter(t[f"_m{i}"]).select(_p=t.person_id, _r=t.rn, _s=t._secs, _q=t.seq)
+        prev = a.select("person_id", "s1", _prev=a[f"r{i}"]).filter(lambda x: x._prev.notnull())
+        j = prev.join(st, prev.person_id == st._p)
+        cond = (j._r == j._prev + 1) if strict else (j._r > j._prev)
+        j = j.filter(cond & (j._s - j.s1 <= window_s))
+        nxt = j.group_by("person_id").aggregate(**{f"_r{i + 1}": j._r.min(), f"_s{i + 1}": j._s.min(),
+                                                   f"_q{i + 1}": j._q.argmin(j._r)})
+        a = a.left_join(nxt, a.person_id == nxt.person_id).drop("person_id_right")
+        a = a.rename(**{f"r{i + 1}": f"_r{i + 1}", f"s{i + 1}": f"_s{i + 1}", f"q{i + 1}": f"_q{i + 1}"})
+    return a
+
+
+def step_counts(people: Any, k: int) -> Any:
+    """Per dim: ``n1..nk`` persons reaching each step."""
+    return people.group_by("dim").aggregate(
+        **{f"n{i}": people[f"r{i}"].notnull().cast("int64").sum() for i in range(1, k + 1)}
+    ).order_by("dim")
+
+
+def time_to_convert(people: Any, k: int) -> tuple[Any, Any]:
+    """(quantiles, histogram) of seconds from step 1 to step k, for people who converted."""
+    conv = people.filter(people[f"r{k}"].notnull())
+    secs = (conv[f"s{k}"] - conv.s1).cast("float64")
+    q = conv.aggregate(n=conv.count(), median_s=secs.quantile(0.5), p90_s=secs.quantile(0.9), mean_s=secs.mean())
+    cases = []
+    for name, upper in TTC_BINS[:-1]:
+        cases.append((secs < upper, name))
+    conv = conv.mutate(bin=ibis.cases(*cases, else_=TTC_BINS[-1][0]))
+    hist = conv.group_by("bin").aggregate(count=conv.count())
+    return q, hist
+
+
+def dropoff_next_counts(ev: Any, people: Any, step: int) -> Any:
+    """What people who reached ``step`` but not ``step + 1`` did next: the label of their next event
+    (any event, order (timestamp, seq)) or '(exit)' when there was none, counted per label."""
+    dropped = people.filter(people[f"r{step}"].notnull() & people[f"r{step + 1}"].isnull())
+    dropped = dropped.select(_p=dropped.person_id, _q=dropped[f"q{step}"])
+    mine = ev.semi_join(dropped, ev.person_id == dropped._p)
+    ranked = with_rank(mine).mutate(_label=label(mine))
+    hit = ranked.join(dropped, (ranked.person_id == dropped._p) & (ranked.seq == dropped._q))
+    hit = hit.select(_hp=hit.person_id, _hr=hit.rn)
+    nxt = ranked.select(_p2=ranked.person_id, _rn2=ranked.rn, next=ranked._label)
+    j = hit.left_join(nxt, (hit._hp == nxt._p2) & (nxt._rn2 == hit._hr + 1))
+    j = j.mutate(next=j.next.fill_null("(exit)"))
+    return j.group_by("next").aggregate(count=j.count())

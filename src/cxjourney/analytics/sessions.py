@@ -1,0 +1,69 @@
+"""Sessions: a person's events split where they were inactive longer than the session timeout.
+
+``sessionize`` numbers sessions per person over the whole history (so session 1 is the first-ever visit,
+which makes a visitor "new" in the period of that session); ``sessions`` gives one row per session;
+``session_measures`` aggregates them by period and a breakdown. Definitions: docs/analytics.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+
+from cxjourney.analytics.prep import INTERACTIVE_TYPES, date_bounds, dim_expr, period_expr
+
+
+def sessionize(ev: Any, *, timeout_minutes: int = 30) -> Any:
+    """Interactive events (track/page/screen) with ``session_no`` (1 = the person's first session)."""
+    ev = ev.filter(ev.type.isin(list(INTERACTIVE_TYPES)))
+    w = ibis.window(group_by=ev.person_id, order_by=[ev.timestamp, ev.seq])
+    secs = ev.timestamp.epoch_seconds()
+    gap = secs - secs.lag().over(w)
+    t = ev.mutate(_new=ibis.ifelse(gap.isnull() | (gap > timeout_minutes * 60), 1, 0))
+    cw = ibis.window(group_by=t.person_id, order_by=[t.timestamp, t.seq], preceding=None, following=0)
+    return t.mutate(session_no=t._new.sum().over(cw))
+
+
+def sessions(ev: Any, *, timeout_minutes: int = 30, by: str | None = None) -> Any:
+    """One row per session: person_id, session_no, start, end, duration_s, events, pages, interactions
+    and ``dim`` (the breakdown value of the session's first event, e.g. its channel)."""
+    t = sessionize(ev, timeout_minutes=timeout_minutes)
+    dim = dim_expr(t, by) if by else ibis.literal("all")
+    t = t.mutate(_dim=ibis.ifelse(t._new == 1, dim.cast("string"), ibis.null("string")),
+                 _secs=t.timestamp.epoch_seconds())
+    return t.group_by(["person_id", "session_no"]).aggregate(
+        start=t.timestamp.min(),
+        end=t.timestamp.max(),
+        duration_s=t._secs.max() - t._secs.min(),
+        events=t.count(),
+        pages=t.type.isin(["page", "screen"]).cast("int64").sum(),
+        interactions=(t.type == "track").cast("int64").sum(),
+        dim=t._dim.max(),
+    )
+
+
+def session_measures(ev: Any, *, timeout_minutes: int = 30, period: str = "all", by: str | None = None,
+                     start: Any = None, end: Any = None) -> Any:
+    """Per (period, dim): sessions, visitors, new visitors, bounces, engaged sessions, and the sums
+    needed for means and their intervals (duration and pages: sum and sum of squares)."""
+    s = sessions(ev, timeout_minutes=timeout_minutes, by=by)
+    lo, hi = date_bounds(start, end)
+    if lo is not None:
+        s = s.filter(s.start >= lo)
+    if hi is not None:
+        s = s.filter(s.start < hi)
+    s = s.mutate(period=period_expr(s.start, period), dim=s.dim.fill_null("(none)"))
+    d = s.duration_s.cast("float64")
+    p = s.pages.cast("float64")
+    return s.group_by(["period", "dim"]).aggregate(
+        sessions=s.count(),
+        visitors=s.person_id.nunique(),
+        new_visitors=s.person_id.nunique(where=s.session_no == 1),
+        bounces=(s.events == 1).cast("int64").sum(),
+        engaged=(s.interactions >= 2).cast("int64").sum(),
+        duration_sum=d.sum(),
+        duration_sq=(d * d).sum(),
+        pages_sum=p.sum(),
+        pages_sq=(p * p).sum(),
+    ).order_by(["period", "dim"])
