@@ -45,7 +45,7 @@ def make_event(i: int, run: str) -> dict:
     kind = i % 10
     ev: dict = {
         "messageId": f"{run}-{i}",
-        "timestamp": "2026-11-20T10:%02d:%02d.123Z" % ((i // 60) % 60, i % 60),
+        "timestamp": f"2026-11-20T10:{(i // 60) % 60:02d}:{i % 60:02d}.123Z",
         "anonymousId": f"anon-{user}",
         "context": {
             "library": {"name": "analytics.js", "version": "4.1.0"},

@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-
 from tests.backbone.conftest import assert_error_shape
 
 

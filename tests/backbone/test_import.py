@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.backbone.conftest import run_cli
 
 from cxjourney.config import load_settings
 from cxjourney.storage import connect
-from tests.backbone.conftest import run_cli
 
 
 def cli(*args: str) -> tuple[int, Any, str]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.backbone.conftest import run_cli
 
 from cxjourney.config import DEV_SECRET, load_settings
 from cxjourney.errors import ConfigError, SchemaVersionError
 from cxjourney.storage import SCHEMA_VERSION, connect
-from tests.backbone.conftest import run_cli
 
 
 def test_toml_values_are_read_and_env_vars_override_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

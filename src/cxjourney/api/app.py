@@ -127,7 +127,6 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     # Domain routers: one line each.
     app.include_router(__import__("cxjourney.api.routes_surveys", fromlist=["router"]).router)
     __import__("cxjourney.api.routes_models", fromlist=["install"]).install(app)
-    from cxjourney.api import routes_text; app.include_router(routes_text.router)  # noqa: E702
-    from cxjourney.dashboard import install as install_dashboard
-    install_dashboard(app)
+    app.include_router(__import__("cxjourney.api.routes_text", fromlist=["router"]).router)
+    __import__("cxjourney.dashboard", fromlist=["install"]).install(app)
     return app

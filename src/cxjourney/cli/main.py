@@ -219,10 +219,8 @@ def build() -> typer.Typer:
     app.add_typer(__import__("cxjourney.cli.surveys", fromlist=["app"]).app, name="surveys")
     app.add_typer(__import__("cxjourney.cli.metrics", fromlist=["app"]).app, name="metrics")
     app.add_typer(__import__("cxjourney.cli.clv", fromlist=["app"]).app, name="clv")
-    from cxjourney.cli import text as text_cli; app.add_typer(text_cli.app, name="text")  # noqa: E702
-    from cxjourney.cli import demo as demo_cli  # noqa: E402
-
-    app.command("demo")(demo_cli.demo)
+    app.add_typer(__import__("cxjourney.cli.text", fromlist=["app"]).app, name="text")
+    app.command("demo")(__import__("cxjourney.cli.demo", fromlist=["demo"]).demo)
     return app
 
 

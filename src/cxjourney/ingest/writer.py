@@ -244,8 +244,8 @@ class EventWriter:
             return
         con = self.con
         new_traits: dict[str, dict[str, Any]] = {}
-        for pid, traits, _ in traits_updates:
-            new_traits.setdefault(pid, {}).update(traits)
+        for pid, upd, _ in traits_updates:
+            new_traits.setdefault(pid, {}).update(upd)
         heavy = set(new_traits) | set(moved.values())
         light = [pid for pid in touched if pid not in heavy]
         if light:
