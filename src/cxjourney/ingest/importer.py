@@ -24,7 +24,7 @@ KINDS = ("events", "orders", "responses", "costs")
 FIELDS: dict[str, tuple[str, ...]] = {
     "events": ("message_id", "type", "event", "name", "user_id", "anonymous_id", "timestamp", "properties",
                "context", "url", "path", "channel", "campaign", "revenue", "traits"),
-    "orders": ("order_id", "user_id", "anonymous_id", "timestamp", "revenue", "quantity", "unit_price", "currency", "channel", "campaign"),
+    "orders": ("order_id", "user_id", "timestamp", "revenue", "quantity", "unit_price", "currency", "channel", "campaign"),
     "responses": ("response_id", "user_id", "survey_id", "question_id", "score", "comment", "touchpoint", "channel",
                   "timestamp", "language", "journey", "stage"),
     "costs": ("date", "campaign", "channel", "cost", "impressions", "clicks", "currency"),
@@ -66,12 +66,29 @@ def parse_mapping(items: list[str], kind: str) -> dict[str, str]:
             raise ValidationFailed(f"--map {item!r}: use canonical=source_column", errors=[{"field": "--map", "value": item, "message": "expected canonical=column"}])
         canon, src = item.split("=", 1)
         canon = canon.strip()
+        if canon.startswith("properties.") and kind not in ("events", "orders"):
+            raise ValidationFailed(
+                f"--map {item!r}: properties.NAME is for events and orders, not {kind}",
+                errors=[{"field": "--map", "value": canon, "message": f"known: {', '.join(FIELDS[kind])}"}],
+            )
         if canon not in FIELDS[kind] and not canon.startswith("properties."):
             raise ValidationFailed(
                 f"--map {item!r}: unknown field {canon!r} for {kind}",
                 errors=[{"field": "--map", "value": canon, "message": f"known: {', '.join(FIELDS[kind])} (or properties.NAME)"}],
             )
         out[canon] = src.strip()
+    return out
+
+
+def parse_event_names(items: list[str]) -> dict[str, str]:
+    """``["view=Product Viewed", ...]`` -> {value in the file: event name to store}."""
+    out: dict[str, str] = {}
+    for item in items:
+        src, sep, name = item.partition("=")
+        if not sep or not src.strip() or not name.strip():
+            raise ValidationFailed(f"--event-name {item!r}: use VALUE=NAME, e.g. view='Product Viewed'",
+                                   errors=[{"field": "--event-name", "value": item, "message": "expected VALUE=NAME"}])
+        out[src.strip()] = name.strip()
     return out
 
 
@@ -103,13 +120,14 @@ def _time(v: Any, fmt: str | None) -> datetime | None:
 class Importer:
     def __init__(self, store: Any, kind: str, mapping: dict[str, str], *, date_format: str | None = None,
                  response_kind: str | None = None, question_kind: Callable[[str, str], str | None] | None = None,
-                 now: datetime | None = None):
+                 now: datetime | None = None, event_names: dict[str, str] | None = None):
         if kind not in KINDS:
             raise ValidationFailed(f"unknown import kind {kind!r}", errors=[{"field": "kind", "value": kind, "message": f"use one of {', '.join(KINDS)}"}])
         self.store = store
         self.kind = kind
         self.mapping = mapping
         self.date_format = date_format
+        self.event_names = event_names or {}  # the file's event value -> the event name stored (--event-name)
         self.response_kind = response_kind
         self.question_kind = question_kind
         self.now = now or datetime.now(UTC).replace(tzinfo=None)
@@ -178,6 +196,8 @@ class Importer:
                 v = self._get(row, canon)
                 if v is not None:
                     msg[seg] = v
+            if "event" in msg and self.event_names:
+                msg["event"] = self.event_names.get(str(msg["event"]), msg["event"])
             props: dict[str, Any] = {}
             for canon in ("properties", "context", "traits"):
                 v = self._get(row, canon)
@@ -273,11 +293,15 @@ class Importer:
             if o is None:
                 acc[str(oid)] = {"order_id": str(oid), "user_id": uid, "timestamp": ts, "revenue": rev, "lines": 1,
                                  "currency": self._get(row, "currency"), "channel": self._get(row, "channel"),
-                                 "campaign": self._get(row, "campaign"), "line": line}
+                                 "campaign": self._get(row, "campaign"), "line": line, "extra": self._extra(row)}
             else:
                 o["revenue"] += rev
                 o["lines"] += 1
                 o["timestamp"] = min(o["timestamp"], ts)
+
+    def _extra(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The ``--map properties.NAME=COLUMN`` values of a row (of an order: its first line)."""
+        return {c[11:]: row[src] for c, src in self.mapping.items() if c.startswith("properties.") and row.get(src) not in (None, "")}
 
     def _derived_order_id(self, uid: str, ts: datetime, rev: float) -> str:
         """A stable id for an order row of a file without order ids: its content, plus the number of identical
@@ -293,7 +317,7 @@ class Importer:
         for o in sorted(acc.values(), key=lambda o: (o["timestamp"], o["line"])):
             event = "Order Completed" if o["revenue"] >= 0 else "Order Refunded"
             refunds += event == "Order Refunded"
-            props = {"order_id": o["order_id"], "revenue": round(o["revenue"], 2), "lines": o["lines"]}
+            props = {**o["extra"], "order_id": o["order_id"], "revenue": round(o["revenue"], 2), "lines": o["lines"]}
             if o["currency"]:
                 props["currency"] = o["currency"]
             if o["channel"]:
