@@ -213,6 +213,7 @@ def main() -> None:
     from cxjourney.storage import connect
     from cxjourney.workspace import init_workspace
 
+    load0 = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="cxj-bench-"))
     ws = work / "ws"
     init_workspace(ws)
@@ -274,11 +275,15 @@ def main() -> None:
     print(f"  acknowledged events : {res['acked']:,} in {res['requests']:,} requests ({res['errors']} errors); stored {stored:,}")
     print(f"  rate                : {rate:,.0f} events/s  (target {args.target:,.0f}: {ok})")
     print(f"  server CPU          : {res['server_cpu'] / res['elapsed'] * 100:.0f}% of one core (machine has {os.cpu_count()} cores)")
+    us = res["server_cpu"] / max(res["acked"], 1) * 1e6
+    print(f"  server CPU per event: {us:.1f} us (all threads) -> {1e6 / us:,.0f} events/s per fully available core")
     print(f"  load generator CPU  : {res['gen_cpu'] / res['elapsed'] * 100:.0f}% of one core (same machine)")
     print(f"  latency per request : p50 {res['p50_ms']:.0f} ms, p99 {res['p99_ms']:.0f} ms")
     print(f"  server RSS          : idle {rss_idle:.0f} MB, peak {peak_rss:.0f} MB (limit 500 MB: {'OK' if peak_rss < 500 else 'OVER'})")
     print(f"raw DuckDB insert of the same events (Arrow, {args.batch}/transaction): {raw:,.0f} events/s")
     print(f"ratio server / raw insert: {rate / raw:.2f}")
+    print(f"machine load average (1 min) before / after: {load0:.1f} / {os.getloadavg()[0]:.1f} "
+          f"(other processes share the {os.cpu_count()} cores; figures are only comparable at a similar load)")
     if stored != res["acked"]:
         print(f"WARNING: stored {stored} != acknowledged {res['acked']}")
 
