@@ -206,6 +206,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=250, help="events per /v1/batch request")
     ap.add_argument("--target", type=float, default=20_000)
     ap.add_argument("--profile", metavar="FILE", help="also record the server with py-spy (collapsed stacks) into FILE")
+    ap.add_argument("--profile-gil", action="store_true", help="with --profile: sample only the thread holding the GIL")
     args = ap.parse_args()
 
     from cxjourney.config import load_settings
@@ -249,7 +250,8 @@ def main() -> None:
         spy = None
         if args.profile:
             spy = subprocess.Popen(["py-spy", "record", "-p", str(srv.pid), "-f", "raw", "-o", args.profile,
-                                    "-d", str(int(args.seconds)), "--nonblocking"], stdout=subprocess.DEVNULL)
+                                    "-d", str(int(args.seconds)), "--nonblocking", *(["--gil"] if args.profile_gil else [])],
+                                   stdout=subprocess.DEVNULL)
         q: mp.Queue = mp.Queue()
         cpu0 = _cpu_s(srv.pid)
         gen = mp.get_context("fork").Process(target=_load_worker, args=(port, key, bodies, args.connections, args.seconds, q))
