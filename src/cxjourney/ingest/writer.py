@@ -108,6 +108,8 @@ class EventWriter:
 
     # ---- group commit (server) -------------------------------------------------------------------
     def start(self) -> None:
+        # pyarrow imports pandas on its first table: do it now, not while the first requests wait for a commit.
+        pa.table([pa.array([None], pa.string())], names=["warm_up"])
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="cxj-writer", daemon=True)
             self._thread.start()
