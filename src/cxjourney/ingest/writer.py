@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import deque
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
