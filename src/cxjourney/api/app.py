@@ -64,6 +64,10 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
         own = store is None
         st = store if store is not None else connect(settings)
         ensure_cli_token(st, settings.workspace)
+        # DuckDB keeps the blocks it writes cached up to its memory limit (80% of RAM by default): under
+        # sustained ingestion the server would grow by about the size of the data. Bounded here; queries
+        # needing more spill to disk.
+        st.con.execute(f"SET memory_limit = '{int(settings.server_db_memory_mb)}MB'")
         writer = EventWriter(
             st,
             dedup_window=timedelta(hours=settings.dedup_window_hours),

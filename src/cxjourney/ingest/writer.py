@@ -35,8 +35,8 @@ _ARROW_SCHEMA = pa.schema(
 )
 
 
-# At most this many messageIds are remembered for de-duplication (~100 MB); within the window, the newest win.
-DEDUP_MAX_IDS = 1_000_000
+# At most this many messageIds are remembered for de-duplication (~60 MB); within the window, the newest win.
+DEDUP_MAX_IDS = 500_000
 
 
 @dataclass
