@@ -3,9 +3,10 @@ the file, through the server's API with the workspace's own admin token. Same qu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -14,6 +15,8 @@ from cxjourney.errors import CXJError, WorkspaceLocked
 from cxjourney.query import QueryContext, Result, run_query
 from cxjourney.storage import Store, connect
 from cxjourney.workspace import Workspace
+
+T = TypeVar("T")
 
 
 class LocalClient:
@@ -31,17 +34,18 @@ class LocalClient:
 
 
 class RemoteClient:
-    def __init__(self, settings: Settings, token: str):
+    def __init__(self, settings: Settings, token: str, base_url: str | None = None):
         self.settings = settings
         self.mode = "server"
-        self.http = httpx.Client(base_url=settings.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=600)
+        self.base_url = base_url or settings.base_url
+        self.http = httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=600)
 
     def request(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
         try:
             r = self.http.request(method, path, **kw)
         except httpx.HTTPError as exc:
             raise WorkspaceLocked(
-                f"the workspace is locked by another process and no server answers at {self.settings.base_url}: {exc}"
+                f"the workspace is locked by another process and no server answers at {self.base_url}: {exc}"
             ) from exc
         body = r.json()
         if r.status_code >= 400:
@@ -49,7 +53,10 @@ class RemoteClient:
         return body
 
     def run(self, name: str, params: dict[str, Any] | None = None, *, now: datetime | None = None) -> Result:
-        body = self.request("POST", "/api/v1/query", json={"query": name, "params": params or {}})
+        payload: dict[str, Any] = {"query": name, "params": params or {}}
+        if now is not None:
+            payload["now"] = now.isoformat()
+        body = self.request("POST", "/api/v1/query", json=payload)
         return Result.model_validate(body)
 
     def close(self) -> None:
@@ -67,4 +74,15 @@ def open_client(workspace: str | Path = ".", *, write: bool = False) -> LocalCli
         token = Workspace(settings).cli_token()
         if not token:
             raise
-        return RemoteClient(settings, token)
+        ws = Workspace(settings)
+        return RemoteClient(settings, token, ws.server_url())
+
+
+def write_op(workspace: str | Path, local: Callable[[LocalClient], T], remote: Callable[[RemoteClient], T]) -> T:
+    """Run a write locally (the DuckDB file opened read-write) or, when the server holds the file, through the
+    server's API: ``local(client)`` or ``remote(client)``, whichever applies. The client is closed after."""
+    c = open_client(workspace, write=True)
+    try:
+        return local(c) if isinstance(c, LocalClient) else remote(c)
+    finally:
+        c.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from cxjourney import __version__
-from cxjourney.cli.client import open_client
+from cxjourney.cli.client import open_client, write_op
 from cxjourney.cli.common import (
     JsonOpt,
     WorkspaceOpt,
@@ -66,7 +66,16 @@ def serve(workspace: Path = WorkspaceOpt, host: str = typer.Option(None, help="O
         raise CXJError(f"no workspace at {settings.workspace}: run 'cxjourney init {workspace}' first")
     app_ = create_app(settings)
     console.print(f"cxjourney {__version__} serving [bold]{settings.workspace}[/bold] on {settings.base_url}")
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    from cxjourney.workspace import Workspace
+
+    # Where this server answers, so that CLI commands on the workspace reach it even with --host/--port.
+    ws = Workspace(settings)
+    app_.state.startup_hooks.append(lambda _app: ws.record_server(settings.host, settings.port))
+    app_.state.shutdown_hooks.append(lambda _app: ws.forget_server())  # uvicorn re-raises SIGTERM after shutdown
+    try:
+        uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    finally:
+        ws.forget_server()
 
 
 @app.command()
@@ -138,6 +147,30 @@ def _admin_store(workspace: Path):  # type: ignore[no-untyped-def]
     return connect(load_settings(workspace))
 
 
+@app.command()
+@handle_errors
+def erase(person: str = typer.Argument(..., help="User id, anonymous id or e-mail of the person."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be deleted; delete nothing."),
+          yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+          workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """GDPR erasure: delete a person's events, answers, comments, scores and ids, under every stitched id."""
+    from urllib.parse import quote
+
+    from cxjourney.ingest.erase import erase_person
+
+    if not dry_run and not yes and not typer.confirm(f"Erase everything about {person!r}? This cannot be undone"):
+        raise typer.Exit(1)
+    out = write_op(workspace, lambda c: erase_person(c.store, person, dry_run=dry_run),
+                   lambda c: c.request("DELETE", f"/api/v1/admin/persons/{quote(person, safe='')}", params={"dry_run": dry_run}))
+    out.pop("ok", None)
+    if as_json:
+        print_json(out)
+        return
+    verb = "would remove" if dry_run else "removed"
+    console.print(f"person {out['person_id']} (ids: {', '.join(out['ids'])}): {verb} "
+                  + (", ".join(f"{n} from {t}" for t, n in sorted(out["removed"].items())) or "nothing"))
+
+
 @keys_app.command("create")
 @handle_errors
 def keys_create(kind: str = typer.Argument(..., help="'write' (send events) or 'token' (read)."),
@@ -147,14 +180,8 @@ def keys_create(kind: str = typer.Argument(..., help="'write' (send events) or '
     """Create a write key or a read token; prints the secret once."""
     from cxjourney.security.keys import create_key
 
-    c = open_client(workspace, write=True)
-    try:
-        if c.mode == "local":
-            secret = create_key(c.store, kind, role=role, name=name)  # type: ignore[union-attr]
-        else:
-            secret = c.request("POST", "/api/v1/admin/keys", json={"kind": kind, "role": role, "name": name})["secret"]  # type: ignore[union-attr]
-    finally:
-        c.close()
+    secret = write_op(workspace, lambda c: create_key(c.store, kind, role=role, name=name),
+                      lambda c: c.request("POST", "/api/v1/admin/keys", json={"kind": kind, "role": role, "name": name})["secret"])
     sys.stdout.write(secret + "\n")
 
 
@@ -164,11 +191,7 @@ def keys_list(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
     """List keys and tokens (never their secrets)."""
     from cxjourney.security.keys import list_keys
 
-    c = open_client(workspace, write=True)
-    try:
-        rows = list_keys(c.store) if c.mode == "local" else c.request("GET", "/api/v1/admin/keys")["keys"]  # type: ignore[union-attr]
-    finally:
-        c.close()
+    rows = write_op(workspace, lambda c: list_keys(c.store), lambda c: c.request("GET", "/api/v1/admin/keys")["keys"])
     print_json({"keys": rows}) if as_json else print_rows(rows, "keys")
 
 
@@ -178,14 +201,7 @@ def keys_revoke(key_id: str, workspace: Path = WorkspaceOpt) -> None:
     """Revoke a key or token by its id."""
     from cxjourney.security.keys import revoke_key
 
-    c = open_client(workspace, write=True)
-    try:
-        if c.mode == "local":
-            revoke_key(c.store, key_id)  # type: ignore[union-attr]
-        else:
-            c.request("POST", f"/api/v1/admin/keys/{key_id}/revoke")  # type: ignore[union-attr]
-    finally:
-        c.close()
+    write_op(workspace, lambda c: revoke_key(c.store, key_id), lambda c: c.request("POST", f"/api/v1/admin/keys/{key_id}/revoke"))
     console.print(f"revoked {key_id}")
 
 
@@ -220,7 +236,9 @@ def build() -> typer.Typer:
     app.add_typer(__import__("cxjourney.cli.metrics", fromlist=["app"]).app, name="metrics")
     app.add_typer(__import__("cxjourney.cli.clv", fromlist=["app"]).app, name="clv")
     app.add_typer(__import__("cxjourney.cli.text", fromlist=["app"]).app, name="text")
+    app.add_typer(__import__("cxjourney.cli.alerts", fromlist=["app"]).app, name="alerts")
     app.command("demo")(__import__("cxjourney.cli.demo", fromlist=["demo"]).demo)
+    app.command("report")(__import__("cxjourney.cli.report", fromlist=["report"]).report)
     return app
 
 
