@@ -45,7 +45,7 @@ def make_event(i: int, run: str) -> dict:
     kind = i % 10
     ev: dict = {
         "messageId": f"{run}-{i}",
-        "timestamp": "2026-11-20T10:%02d:%02d.123Z" % ((i // 60) % 60, i % 60),
+        "timestamp": f"2026-11-20T10:{(i // 60) % 60:02d}:{i % 60:02d}.123Z",
         "anonymousId": f"anon-{user}",
         "context": {
             "library": {"name": "analytics.js", "version": "4.1.0"},
@@ -206,6 +206,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=250, help="events per /v1/batch request")
     ap.add_argument("--target", type=float, default=20_000)
     ap.add_argument("--profile", metavar="FILE", help="also record the server with py-spy (collapsed stacks) into FILE")
+    ap.add_argument("--profile-gil", action="store_true", help="with --profile: sample only the thread holding the GIL")
     args = ap.parse_args()
 
     from cxjourney.config import load_settings
@@ -213,6 +214,7 @@ def main() -> None:
     from cxjourney.storage import connect
     from cxjourney.workspace import init_workspace
 
+    load0 = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="cxj-bench-"))
     ws = work / "ws"
     init_workspace(ws)
@@ -248,7 +250,8 @@ def main() -> None:
         spy = None
         if args.profile:
             spy = subprocess.Popen(["py-spy", "record", "-p", str(srv.pid), "-f", "raw", "-o", args.profile,
-                                    "-d", str(int(args.seconds)), "--nonblocking"], stdout=subprocess.DEVNULL)
+                                    "-d", str(int(args.seconds)), "--nonblocking", *(["--gil"] if args.profile_gil else [])],
+                                   stdout=subprocess.DEVNULL)
         q: mp.Queue = mp.Queue()
         cpu0 = _cpu_s(srv.pid)
         gen = mp.get_context("fork").Process(target=_load_worker, args=(port, key, bodies, args.connections, args.seconds, q))
@@ -274,11 +277,15 @@ def main() -> None:
     print(f"  acknowledged events : {res['acked']:,} in {res['requests']:,} requests ({res['errors']} errors); stored {stored:,}")
     print(f"  rate                : {rate:,.0f} events/s  (target {args.target:,.0f}: {ok})")
     print(f"  server CPU          : {res['server_cpu'] / res['elapsed'] * 100:.0f}% of one core (machine has {os.cpu_count()} cores)")
+    us = res["server_cpu"] / max(res["acked"], 1) * 1e6
+    print(f"  server CPU per event: {us:.1f} us (all threads) -> {1e6 / us:,.0f} events/s per fully available core")
     print(f"  load generator CPU  : {res['gen_cpu'] / res['elapsed'] * 100:.0f}% of one core (same machine)")
     print(f"  latency per request : p50 {res['p50_ms']:.0f} ms, p99 {res['p99_ms']:.0f} ms")
     print(f"  server RSS          : idle {rss_idle:.0f} MB, peak {peak_rss:.0f} MB (limit 500 MB: {'OK' if peak_rss < 500 else 'OVER'})")
     print(f"raw DuckDB insert of the same events (Arrow, {args.batch}/transaction): {raw:,.0f} events/s")
     print(f"ratio server / raw insert: {rate / raw:.2f}")
+    print(f"machine load average (1 min) before / after: {load0:.1f} / {os.getloadavg()[0]:.1f} "
+          f"(other processes share the {os.cpu_count()} cores; figures are only comparable at a similar load)")
     if stored != res["acked"]:
         print(f"WARNING: stored {stored} != acknowledged {res['acked']}")
 

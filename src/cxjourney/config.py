@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     dedup_window_hours: int = Field(default=24, ge=1, description="messageId de-duplication look-back window.")
     commit_interval_ms: float = Field(default=5.0, ge=0, description="Group commit: longest wait to gather requests.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed to post events.")
+    server_db_memory_mb: int = Field(default=100, ge=64, description="DuckDB memory limit of the server (MB); larger queries spill to disk.")
     clv_refresh_hours: float = Field(default=0, ge=0, description="Refresh stored CLV scores every N hours (0: off).")
     alert_window_days: int = Field(default=7, ge=1, description="Alerts: the current window whose scores are checked for a drop.")
     alert_baseline_days: int = Field(default=28, ge=1, description="Alerts: the baseline window just before the current one.")

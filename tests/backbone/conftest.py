@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-
 REPO = Path(__file__).resolve().parents[2]
 ERROR_KEYS = {"ok", "error", "errors", "status"}
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests.backbone.conftest import ServerProcess, assert_error_shape, run_cli
 
 
@@ -53,6 +52,16 @@ def _example(schema: dict[str, Any]) -> Any:
     return {"wrong": True}  # never what a route wants: a body that fails validation
 
 
+def _check_html_page_errors(base: str, method: str, path: str, op: dict[str, Any]) -> None:
+    """A page for people (the hosted survey page) answers errors with a page, documented as HTML: a respondent
+    who opens a broken link reads a sentence in their language, not JSON."""
+    assert list(op["responses"]["4XX"]["content"]) == ["text/html"], f"{method} {path}"
+    url = base + path.replace("{survey_id}", "no-such-survey")
+    r = httpx.request(method, url, data={"x": "1"} if method == "post" else None)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), f"{method} {path}: {r.status_code}"
+    assert "<html" in r.text.lower()
+
+
 def test_every_route_answers_errors_in_the_one_shape_and_documents_them(live_server: Any) -> None:
     spec = httpx.get(live_server.url + "/openapi.json").json()
     assert spec["paths"], "no routes in the OpenAPI document"
@@ -65,6 +74,10 @@ def test_every_route_answers_errors_in_the_one_shape_and_documents_them(live_ser
             # 1. OpenAPI documents its errors, and every documented error is the one error shape.
             codes = [c for c in op.get("responses", {}) if c[0] in "45"]
             assert codes, f"{where}: no error response documented"
+            if "text/html" in op["responses"].get("200", {}).get("content", {}):
+                _check_html_page_errors(live_server.url, method, path, op)
+                checked += 1
+                continue
             for c in codes:
                 schema = op["responses"][c]["content"]["application/json"]["schema"]
                 if "$ref" in schema:

@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-
 from tests.backbone.conftest import assert_error_shape
 
 
@@ -185,6 +184,7 @@ def test_batch_over_500_kb_is_413_and_stores_nothing(live_server: Any, collect: 
     r = collect.post("/v1/batch", json={"batch": batch})
     assert r.status_code == 413
     assert_error_shape(r.json(), 413)
+    assert r.json()["errors"][0]["field"] == "body" and "512000" in r.json()["error"]
     assert _stored(live_server) == []
 
 

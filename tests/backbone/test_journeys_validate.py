@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.backbone.conftest import run_cli
 
 from cxjourney.workspace import template_dir
-from tests.backbone.conftest import run_cli
 
 SURVEYS = ("checkout-csat", "delivery-csat", "support-ces", "relationship-nps")
 

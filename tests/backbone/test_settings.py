@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.backbone.conftest import run_cli
 
 from cxjourney.config import DEV_SECRET, load_settings
 from cxjourney.errors import ConfigError, SchemaVersionError
 from cxjourney.storage import SCHEMA_VERSION, connect
-from tests.backbone.conftest import run_cli
 
 
 def test_toml_values_are_read_and_env_vars_override_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,3 +72,15 @@ def test_a_newer_schema_is_refused_by_older_code(workspace: Path) -> None:
         assert f"version {SCHEMA_VERSION + 1}" in exc.value.message and "upgrade cxjourney" in exc.value.message
     r = run_cli("summary", "-w", str(workspace))
     assert r.returncode == 2 and "upgrade cxjourney" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_server_bounds_duckdb_memory_by_the_setting(workspace: Path) -> None:
+    from tests.conftest import start_server
+
+    server, th, live = start_server(workspace, server_db_memory_mb=80)
+    try:
+        limit = live.app.state.store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    finally:
+        server.should_exit = True
+        th.join(timeout=30)
+    assert limit.startswith(("76.2 MiB", "80.0 MB", "80 MB")), limit

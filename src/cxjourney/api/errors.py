@@ -51,6 +51,13 @@ ERROR_SCHEMA = {
 }
 
 
+HTML_ERROR = {
+    "description": "Error page (HTML, for the person who opened the page): unknown survey (404), "
+    "missing or invalid link signature (401), invalid answers (400, the form again with each error)",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {c: ERROR_SCHEMA for c in codes}
 
@@ -67,6 +74,12 @@ def _document_error_shape(app: FastAPI) -> None:
         for ops in schema.get("paths", {}).values():
             for op in ops.values():
                 if not isinstance(op, dict) or "responses" not in op:
+                    continue
+                if "text/html" in op["responses"].get("200", {}).get("content", {}):
+                    # A page for people (the hosted survey): its errors are pages too, in the page's language.
+                    for code in [c for c in op["responses"] if c[:1] in ("4", "5")]:
+                        del op["responses"][code]
+                    op["responses"]["4XX"] = HTML_ERROR
                     continue
                 for code in list(op["responses"]):
                     if code[:1] in ("4", "5"):

@@ -16,12 +16,14 @@ MapOpt = typer.Option([], "--map", help="canonical=column (repeatable), e.g. --m
 FmtOpt = typer.Option(None, "--date-format", help="strptime format of dates, e.g. %Y%m%d (default: ISO-8601)")
 
 
-def _run(kind: str, file: Path, mapping: list[str], workspace: Path, as_json: bool, date_format: str | None, response_kind: str | None = None) -> None:
+def _run(kind: str, file: Path, mapping: list[str], workspace: Path, as_json: bool, date_format: str | None,
+         response_kind: str | None = None, event_names: list[str] | None = None) -> None:
     from cxjourney.config import load_settings
-    from cxjourney.ingest.importer import Importer, parse_mapping
+    from cxjourney.ingest.importer import Importer, parse_event_names, parse_mapping
     from cxjourney.storage import connect
 
     m = parse_mapping(mapping, kind)
+    names = parse_event_names(event_names or [])
     settings = load_settings(workspace)
     if not settings.database_path.exists():
         raise CXJError(f"no workspace at {settings.workspace}: run 'cxjourney init {workspace}' first")
@@ -37,7 +39,8 @@ def _run(kind: str, file: Path, mapping: list[str], workspace: Path, as_json: bo
     except ImportError:
         pass
     try:
-        imp = Importer(store, kind, m, date_format=date_format, response_kind=response_kind, question_kind=question_kind)
+        imp = Importer(store, kind, m, date_format=date_format, response_kind=response_kind, question_kind=question_kind,
+                       event_names=names)
         if as_json:
             rep = imp.run(file)
         else:
@@ -62,9 +65,11 @@ def _run(kind: str, file: Path, mapping: list[str], workspace: Path, as_json: bo
 @app.command("events")
 @handle_errors
 def import_events(file: Path, mapping: list[str] = MapOpt, workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt,
-                  date_format: str = FmtOpt) -> None:
-    """Events (Segment-style rows): event, type, user_id/anonymous_id, timestamp, properties…"""
-    _run("events", file, mapping, workspace, as_json, date_format)
+                  date_format: str = FmtOpt,
+                  event_name: list[str] = typer.Option([], "--event-name", help="VALUE=NAME (repeatable): store the file's event "
+                                                       "VALUE as NAME, e.g. --event-name view='Product Viewed'")) -> None:
+    """Events (Segment-style rows): event, type, user_id/anonymous_id, timestamp, properties… See docs/import.md."""
+    _run("events", file, mapping, workspace, as_json, date_format, event_names=event_name)
 
 
 @app.command("orders")

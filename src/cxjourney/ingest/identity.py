@@ -44,12 +44,12 @@ class IdentityMap:
             person = self.person_of(uid)
             self._ensure(uid, person, new_ids)
             if aid is not None:
-                old = self.map.get(aid)
-                if old is None:
+                known = self.map.get(aid)
+                if known is None:
                     self._ensure(aid, person, new_ids)
-                elif old != person and old == aid:
+                elif known != person and known == aid:
                     # An anonymous visitor who now identifies: their history joins the user.
-                    self._merge(old, person, new_ids, merges)
+                    self._merge(known, person, new_ids, merges)
             return person
         person = self.person_of(aid)
         self._ensure(aid, person, new_ids)

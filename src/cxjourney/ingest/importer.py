@@ -24,14 +24,14 @@ KINDS = ("events", "orders", "responses", "costs")
 FIELDS: dict[str, tuple[str, ...]] = {
     "events": ("message_id", "type", "event", "name", "user_id", "anonymous_id", "timestamp", "properties",
                "context", "url", "path", "channel", "campaign", "revenue", "traits"),
-    "orders": ("order_id", "user_id", "anonymous_id", "timestamp", "revenue", "quantity", "unit_price", "currency", "channel", "campaign"),
+    "orders": ("order_id", "user_id", "timestamp", "revenue", "quantity", "unit_price", "currency", "channel", "campaign"),
     "responses": ("response_id", "user_id", "survey_id", "question_id", "score", "comment", "touchpoint", "channel",
                   "timestamp", "language", "journey", "stage"),
     "costs": ("date", "campaign", "channel", "cost", "impressions", "clicks", "currency"),
 }
 REQUIRED = {
     "events": ("timestamp",),
-    "orders": ("order_id", "user_id", "timestamp"),
+    "orders": ("user_id", "timestamp"),  # without an order_id column each row is one order (see docs/import.md)
     "responses": ("user_id", "survey_id", "score", "timestamp"),
     "costs": ("date", "campaign", "cost"),
 }
@@ -66,12 +66,29 @@ def parse_mapping(items: list[str], kind: str) -> dict[str, str]:
             raise ValidationFailed(f"--map {item!r}: use canonical=source_column", errors=[{"field": "--map", "value": item, "message": "expected canonical=column"}])
         canon, src = item.split("=", 1)
         canon = canon.strip()
+        if canon.startswith("properties.") and kind not in ("events", "orders"):
+            raise ValidationFailed(
+                f"--map {item!r}: properties.NAME is for events and orders, not {kind}",
+                errors=[{"field": "--map", "value": canon, "message": f"known: {', '.join(FIELDS[kind])}"}],
+            )
         if canon not in FIELDS[kind] and not canon.startswith("properties."):
             raise ValidationFailed(
                 f"--map {item!r}: unknown field {canon!r} for {kind}",
                 errors=[{"field": "--map", "value": canon, "message": f"known: {', '.join(FIELDS[kind])} (or properties.NAME)"}],
             )
         out[canon] = src.strip()
+    return out
+
+
+def parse_event_names(items: list[str]) -> dict[str, str]:
+    """``["view=Product Viewed", ...]`` -> {value in the file: event name to store}."""
+    out: dict[str, str] = {}
+    for item in items:
+        src, sep, name = item.partition("=")
+        if not sep or not src.strip() or not name.strip():
+            raise ValidationFailed(f"--event-name {item!r}: use VALUE=NAME, e.g. view='Product Viewed'",
+                                   errors=[{"field": "--event-name", "value": item, "message": "expected VALUE=NAME"}])
+        out[src.strip()] = name.strip()
     return out
 
 
@@ -103,13 +120,14 @@ def _time(v: Any, fmt: str | None) -> datetime | None:
 class Importer:
     def __init__(self, store: Any, kind: str, mapping: dict[str, str], *, date_format: str | None = None,
                  response_kind: str | None = None, question_kind: Callable[[str, str], str | None] | None = None,
-                 now: datetime | None = None):
+                 now: datetime | None = None, event_names: dict[str, str] | None = None):
         if kind not in KINDS:
             raise ValidationFailed(f"unknown import kind {kind!r}", errors=[{"field": "kind", "value": kind, "message": f"use one of {', '.join(KINDS)}"}])
         self.store = store
         self.kind = kind
         self.mapping = mapping
         self.date_format = date_format
+        self.event_names = event_names or {}  # the file's event value -> the event name stored (--event-name)
         self.response_kind = response_kind
         self.question_kind = question_kind
         self.now = now or datetime.now(UTC).replace(tzinfo=None)
@@ -125,6 +143,9 @@ class Importer:
                    and not (self.kind == "orders" and c == "revenue")]
         if self.kind == "events" and not any(self.mapping.get(c, c) in row for c in ("user_id", "anonymous_id")):
             missing.append("user_id or anonymous_id")
+        # A column named in --map must exist: a typo would otherwise reject (or silently empty) every row.
+        missing += [f"{c} (column {src!r})" for c, src in self.mapping.items()
+                    if src not in row and f"{c} (column {src!r})" not in missing]
         if missing:
             cols = [c for c in row if not c.startswith("__")]
             raise ValidationFailed(
@@ -136,6 +157,7 @@ class Importer:
         rep = ImportReport(self.kind, str(path))
         first = True
         pending_orders: dict[str, dict[str, Any]] = {}
+        self._derived_ids: dict[str, int] = {}
         for start, rows in read_chunks(path):
             if first and rows:
                 self._check_columns(path, rows[0])
@@ -151,6 +173,9 @@ class Importer:
             if progress:
                 progress(len(rows))
         if self.kind == "orders":
+            if self._derived_ids:
+                rep.notes.append("the file has no order_id column: each row is one order, with an id derived from its "
+                                 "content (customer, time, amount; identical rows are numbered), so re-imports match")
             self._write_orders(pending_orders, rep)
         return rep
 
@@ -171,6 +196,8 @@ class Importer:
                 v = self._get(row, canon)
                 if v is not None:
                     msg[seg] = v
+            if "event" in msg and self.event_names:
+                msg["event"] = self.event_names.get(str(msg["event"]), msg["event"])
             props: dict[str, Any] = {}
             for canon in ("properties", "context", "traits"):
                 v = self._get(row, canon)
@@ -181,8 +208,11 @@ class Importer:
                         rep.reject(line, canon, f"{canon} is not valid JSON", v[:80])
                         break
                 if v is not None:
+                    if not isinstance(v, dict):  # never drop a value silently
+                        rep.reject(line, canon, f"{canon} must be a JSON object", type(v).__name__)
+                        break
                     if canon == "properties":
-                        props.update(v if isinstance(v, dict) else {})
+                        props.update(v)
                     else:
                         msg[canon] = v
             else:
@@ -231,7 +261,8 @@ class Importer:
         for i, row in enumerate(rows):
             line = self._line(row, start, i)
             oid, uid = self._get(row, "order_id"), self._get(row, "user_id")
-            if oid is None:
+            derive = oid is None and self.mapping.get("order_id", "order_id") not in row
+            if oid is None and not derive:
                 rep.reject(line, "order_id", "missing order id")
                 continue
             if uid is None:
@@ -256,15 +287,29 @@ class Importer:
                     rep.reject(line, "revenue", "no revenue (map revenue=COL, or quantity=COL and unit_price=COL)")
                     continue
                 rev = q * p
+            if derive:
+                oid = self._derived_order_id(uid, ts, rev)
             o = acc.get(str(oid))
             if o is None:
                 acc[str(oid)] = {"order_id": str(oid), "user_id": uid, "timestamp": ts, "revenue": rev, "lines": 1,
                                  "currency": self._get(row, "currency"), "channel": self._get(row, "channel"),
-                                 "campaign": self._get(row, "campaign"), "line": line}
+                                 "campaign": self._get(row, "campaign"), "line": line, "extra": self._extra(row)}
             else:
                 o["revenue"] += rev
                 o["lines"] += 1
                 o["timestamp"] = min(o["timestamp"], ts)
+
+    def _extra(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The ``--map properties.NAME=COLUMN`` values of a row (of an order: its first line)."""
+        return {c[11:]: row[src] for c, src in self.mapping.items() if c.startswith("properties.") and row.get(src) not in (None, "")}
+
+    def _derived_order_id(self, uid: str, ts: datetime, rev: float) -> str:
+        """A stable id for an order row of a file without order ids: its content, plus the number of identical
+        rows seen before it (two identical purchases stay two orders; re-importing the file finds the same ids)."""
+        base = hashlib.sha1(f"{uid}|{ts.isoformat()}|{rev!r}".encode()).hexdigest()[:16]
+        k = self._derived_ids.get(base, 0)
+        self._derived_ids[base] = k + 1
+        return f"row-{base}-{k}"
 
     def _write_orders(self, acc: dict[str, dict[str, Any]], rep: ImportReport) -> None:
         rows = []
@@ -272,7 +317,7 @@ class Importer:
         for o in sorted(acc.values(), key=lambda o: (o["timestamp"], o["line"])):
             event = "Order Completed" if o["revenue"] >= 0 else "Order Refunded"
             refunds += event == "Order Refunded"
-            props = {"order_id": o["order_id"], "revenue": round(o["revenue"], 2), "lines": o["lines"]}
+            props = {**o["extra"], "order_id": o["order_id"], "revenue": round(o["revenue"], 2), "lines": o["lines"]}
             if o["currency"]:
                 props["currency"] = o["currency"]
             if o["channel"]:

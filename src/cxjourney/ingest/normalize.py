@@ -8,9 +8,9 @@ alias, group) and the HTTP Tracking API (sentAt clock-skew correction, 32 KB per
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -98,11 +98,16 @@ def _num(value: Any) -> float | None:
     return None
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A nested object of a message (context.page, context.campaign), or {} when it is absent or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
 def derive_channel(etype: str, props: dict[str, Any], ctx: dict[str, Any]) -> str | None:
     ch = props.get("channel") or ctx.get("channel")
     if isinstance(ch, str) and ch:
         return ch.lower()
-    campaign = ctx.get("campaign") if isinstance(ctx.get("campaign"), dict) else {}
+    campaign = _obj(ctx.get("campaign"))
     medium = campaign.get("medium")
     if isinstance(medium, str) and medium:
         return MEDIUM_CHANNEL.get(medium.lower(), medium.lower())
@@ -198,7 +203,7 @@ def normalize(
         ts = ts + (received_at - sent)
     if ts > received_at + timedelta(days=1):
         return Rejection(index, "timestamp", "timestamp is more than a day in the future", ts_raw, message_id)
-    page = ctx.get("page") if isinstance(ctx.get("page"), dict) else {}
+    page = _obj(ctx.get("page"))
     url = props.get("url") if etype == "page" else None
     url = url or page.get("url")
     url = url if isinstance(url, str) else None
@@ -206,10 +211,10 @@ def normalize(
     path = path or page.get("path") or (urlparse(url).path if url else None)
     path = path if isinstance(path, str) else None
     referrer = props.get("referrer") or page.get("referrer")
-    campaign = ctx.get("campaign") if isinstance(ctx.get("campaign"), dict) else {}
+    campaign = _obj(ctx.get("campaign"))
     camp_name = campaign.get("name") or props.get("campaign")
     if not camp_name and url and "utm_campaign" in url:
-        camp_name = (parse_qs(urlparse(url).query).get("utm_campaign") or [None])[0]
+        camp_name = next(iter(parse_qs(urlparse(url).query).get("utm_campaign") or []), None)
     revenue = _num(props.get("revenue"))
     if revenue is None:
         revenue = _num(props.get("total"))

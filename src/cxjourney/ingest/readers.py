@@ -40,9 +40,9 @@ def read_chunks(path: Path) -> Iterator[tuple[int, list[dict[str, Any]]]]:
                                  compression="infer", encoding_errors="replace")
             line = 2
             for df in reader:
-                rows = df.to_dict(orient="records")
-                yield line, rows
-                line += len(rows)
+                records: list[dict[str, Any]] = df.to_dict(orient="records")
+                yield line, records
+                line += len(records)
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             raise ValidationFailed(f"{path}: cannot read CSV: {exc}", errors=[{"file": str(path), "message": str(exc)}]) from exc
     elif fmt == "parquet":
@@ -54,9 +54,10 @@ def read_chunks(path: Path) -> Iterator[tuple[int, list[dict[str, Any]]]]:
             raise ValidationFailed(f"{path}: cannot read Parquet: {exc}", errors=[{"file": str(path), "message": str(exc)}]) from exc
         line = 1
         for batch in pf.iter_batches(batch_size=CHUNK):
-            rows = [{k: (None if v is None else (v if isinstance(v, (dict, list)) else str(v))) for k, v in r.items()} for r in batch.to_pylist()]
-            yield line, rows
-            line += len(rows)
+            records = [{k: (None if v is None else (v if isinstance(v, (dict, list)) else str(v))) for k, v in r.items()}
+                       for r in batch.to_pylist()]
+            yield line, records
+            line += len(records)
     else:
         opener = gzip.open if path.name.lower().endswith(".gz") else open
         rows: list[dict[str, Any]] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -32,6 +33,10 @@ _ARROW_SCHEMA = pa.schema(
         ("revenue", pa.float64()), ("properties", pa.string()), ("context", pa.string()), ("source", pa.string()),
     ]
 )
+
+
+# At most this many messageIds are remembered for de-duplication (~60 MB); within the window, the newest win.
+DEDUP_MAX_IDS = 500_000
 
 
 @dataclass
@@ -76,14 +81,22 @@ class EventWriter:
         self.ids = IdentityMap(self.con)
         row = self.con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchall()[0]  # not fetchone: DuckDB 2 keeps it open
         self.next_seq = int(row[0]) + 1 if row else 1
-        self.seen: dict[str, datetime] = {}
+        # messageIds of the de-duplication window: a set, plus the ids of each commit in arrival order so that
+        # expiry costs only what expires (never a scan of the whole window).
+        self.seen: set[str] = set()
+        self._recent: deque[tuple[datetime, list[str]]] = deque()
         newest = self.con.execute("SELECT max(received_at) FROM events").fetchall()[0][0]
         if newest is not None:
-            since = newest - dedup_window
-            for mid, rec in self.con.execute(
-                "SELECT message_id, received_at FROM events WHERE received_at >= ?", [since]
-            ).fetchall():
-                self.seen[mid] = rec
+            rows = self.con.execute(
+                "SELECT message_id, received_at FROM events WHERE received_at >= ? ORDER BY received_at DESC LIMIT ?",
+                [newest - dedup_window, DEDUP_MAX_IDS],
+            ).fetchall()
+            for mid, rec in reversed(rows):
+                if self._recent and self._recent[-1][0] == rec:
+                    self._recent[-1][1].append(mid)
+                else:
+                    self._recent.append((rec, [mid]))
+                self.seen.add(mid)
         self._queue: queue.Queue[tuple[list[dict[str, Any]], Future[WriteResult]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -95,6 +108,8 @@ class EventWriter:
 
     # ---- group commit (server) -------------------------------------------------------------------
     def start(self) -> None:
+        # pyarrow imports pandas on its first table: do it now, not while the first requests wait for a commit.
+        pa.table([pa.array([None], pa.string())], names=["warm_up"])
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="cxj-writer", daemon=True)
             self._thread.start()
@@ -151,7 +166,8 @@ class EventWriter:
         merges: list[tuple[str, str]] = []
         traits_updates: list[tuple[str, dict[str, Any], datetime]] = []
         touched: dict[str, tuple[datetime, datetime]] = {}
-        fresh: dict[str, datetime] = {}
+        fresh: set[str] = set()
+        newest = datetime.min
         seq = self.next_seq
         committed_rows: list[dict[str, Any]] = []
         seen = self.seen
@@ -162,7 +178,9 @@ class EventWriter:
                 if mid in seen or mid in fresh:
                     res.duplicates += 1
                     continue
-                fresh[mid] = row["received_at"]
+                fresh.add(mid)
+                if row["received_at"] > newest:
+                    newest = row["received_at"]
                 person = resolve(row, new_ids, merges)
                 row["person_id"] = person
                 row["seq"] = seq
@@ -227,7 +245,8 @@ class EventWriter:
             raise
         self.next_seq = seq
         self.seen.update(fresh)
-        self._evict()
+        self._recent.append((newest, list(fresh)))
+        self._evict(newest)
         if self.on_commit is not None:
             try:
                 self.on_commit(committed_rows)
@@ -244,8 +263,8 @@ class EventWriter:
             return
         con = self.con
         new_traits: dict[str, dict[str, Any]] = {}
-        for pid, traits, _ in traits_updates:
-            new_traits.setdefault(pid, {}).update(traits)
+        for pid, upd, _ in traits_updates:
+            new_traits.setdefault(pid, {}).update(upd)
         heavy = set(new_traits) | set(moved.values())
         light = [pid for pid in touched if pid not in heavy]
         if light:
@@ -320,9 +339,10 @@ class EventWriter:
         finally:
             con.unregister("_cxj_persons")
 
-    def _evict(self) -> None:
-        if len(self.seen) < 200_000:
-            return
-        newest = max(self.seen.values())
+    def _evict(self, newest: datetime) -> None:
+        """Forget the ids of commits older than the window, and the oldest beyond DEDUP_MAX_IDS (bounded memory:
+        a retry arrives within minutes; a day of heavy traffic must not fill the server's memory)."""
         cutoff = newest - self.dedup_window
-        self.seen = {k: v for k, v in self.seen.items() if v >= cutoff}
+        recent, seen = self._recent, self.seen
+        while recent and (recent[0][0] < cutoff or len(seen) > DEDUP_MAX_IDS):
+            seen.difference_update(recent.popleft()[1])

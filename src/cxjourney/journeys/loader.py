@@ -52,7 +52,7 @@ def check_journey(
 
 def _semantic_problems(path: Path, lines: dict[Loc, int], data: dict[str, Any], known_surveys: set[str] | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    stages = data.get("stages") if isinstance(data.get("stages"), list) else []
+    stages: list[Any] = data["stages"] if isinstance(data.get("stages"), list) else []
     seen_stage: dict[str, int] = {}
     seen_tp: dict[str, tuple[int, int]] = {}
 
@@ -74,7 +74,7 @@ def _semantic_problems(path: Path, lines: dict[Loc, int], data: dict[str, Any], 
                 seen_stage[sid] = si
         for key in ("metrics", "targets", "benchmarks"):
             metric_names(("stages", si, key), stage.get(key))
-        tps = stage.get("touchpoints") if isinstance(stage.get("touchpoints"), list) else []
+        tps: list[Any] = stage["touchpoints"] if isinstance(stage.get("touchpoints"), list) else []
         for ti, tp in enumerate(tps):
             if not isinstance(tp, dict):
                 continue

@@ -89,8 +89,9 @@ def person_history(ctx: QueryContext, params: PersonParams) -> Result:
     aliases = sorted(ids.filter(ids.person_id == pid).id.execute().tolist())
     person = p[0] if p else {"person_id": pid}
     for k in ("first_seen", "last_seen", "updated_at"):
-        if k in person and person[k] is not None and hasattr(person[k], "isoformat"):
-            person[k] = person[k].isoformat()
+        v = person.get(k)
+        if v is not None and hasattr(v, "isoformat"):
+            person[k] = v.isoformat()
     return Result(rows=rows, meta={"person_id": pid, "person": person, "ids": aliases, "n": len(rows)})
 
 
