@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -10,11 +11,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import ORJSONResponse
 
 from cxjourney import __version__
 from cxjourney.api import errors
 from cxjourney.api.deps import utcnow
+from cxjourney.api.errors import FastJSON
 from cxjourney.config import Settings
 from cxjourney.ingest.writer import EventWriter
 from cxjourney.security.keys import KeyCache, ensure_cli_token
@@ -76,6 +77,10 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
         app.state.keys = KeyCache(st)
         for hook in app.state.startup_hooks:
             hook(app)
+        # Everything loaded so far (libraries, caches) lives as long as the server: keep it out of the cyclic
+        # garbage collector's scans, which otherwise walk it again and again under ingestion load.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -91,7 +96,7 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
         description="Customer experience along the customer journey: Segment-compatible collection, "
         "journeys as code, honest metrics. Every error has the shape "
         '{"ok": false, "error": ..., "errors": [...], "status": ...}.',
-        default_response_class=ORJSONResponse,
+        default_response_class=FastJSON,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -120,4 +125,9 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     app.include_router(read.router)
     app.include_router(admin.router)
     # Domain routers: one line each.
+    app.include_router(__import__("cxjourney.api.routes_surveys", fromlist=["router"]).router)
+    __import__("cxjourney.api.routes_models", fromlist=["install"]).install(app)
+    from cxjourney.api import routes_text; app.include_router(routes_text.router)  # noqa: E702
+    from cxjourney.dashboard import install as install_dashboard
+    install_dashboard(app)
     return app

@@ -14,10 +14,9 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse
 
 from cxjourney.api.deps import basic_username, utcnow
-from cxjourney.api.errors import error_response, responses
+from cxjourney.api.errors import FastJSON, error_response, responses
 from cxjourney.errors import PayloadTooLarge, ValidationFailed
 from cxjourney.ingest.normalize import TYPES, Rejection, normalize
 
@@ -52,7 +51,7 @@ def _write_key(request: Request, body: Any) -> None:
     request.app.state.keys.write_key(key)
 
 
-async def _store(request: Request, msgs: list[Any], *, sent_at: Any, forced: str | None, sizes: list[int] | None = None) -> ORJSONResponse:
+async def _store(request: Request, msgs: list[Any], *, sent_at: Any, forced: str | None, sizes: list[int] | None = None) -> FastJSON:
     st = request.app.state
     received = utcnow()
     rows: list[dict[str, Any]] = []
@@ -76,14 +75,14 @@ async def _store(request: Request, msgs: list[Any], *, sent_at: Any, forced: str
             accepted=accepted,
             duplicates=duplicates,
         )
-    return ORJSONResponse({"ok": True, "success": True, "accepted": accepted, "duplicates": duplicates, "rejected": []})
+    return FastJSON({"ok": True, "success": True, "accepted": accepted, "duplicates": duplicates, "rejected": []})
 
 
 ERRS = responses(400, 401, 413)
 
 
 def _single(kind: str):  # one route per Segment call type
-    async def endpoint(request: Request) -> ORJSONResponse:
+    async def endpoint(request: Request) -> FastJSON:
         body = await _body(request, request.app.state.settings.max_event_bytes)
         _write_key(request, body)
         if isinstance(body, dict):
@@ -100,7 +99,7 @@ for _kind in TYPES:
 
 
 @router.post("/v1/batch", responses=ERRS, summary="Segment batch")
-async def collect_batch(request: Request) -> ORJSONResponse:
+async def collect_batch(request: Request) -> FastJSON:
     """Segment batch: ``{"batch": [events...], "sentAt": ..., "writeKey": ...}`` (at most 500 KB)."""
     body = await _body(request, request.app.state.settings.max_batch_bytes)
     _write_key(request, body)
@@ -110,6 +109,6 @@ async def collect_batch(request: Request) -> ORJSONResponse:
 
 
 @router.post("/v1/import", responses=ERRS, summary="Segment import (alias of batch)", include_in_schema=True)
-async def collect_import(request: Request) -> ORJSONResponse:
+async def collect_import(request: Request) -> FastJSON:
     """Same as /v1/batch (Segment's historical import endpoint)."""
     return await collect_batch(request)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 
-
 from fastapi import Request
 
 from cxjourney.errors import Unauthorized

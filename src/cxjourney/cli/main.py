@@ -9,7 +9,15 @@ import typer
 
 from cxjourney import __version__
 from cxjourney.cli.client import open_client
-from cxjourney.cli.common import JsonOpt, WorkspaceOpt, console, err_console, handle_errors, print_json, print_rows
+from cxjourney.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    print_rows,
+)
 from cxjourney.errors import CXJError
 
 app = typer.Typer(
@@ -208,6 +216,13 @@ def build() -> typer.Typer:
 
     app.add_typer(importer.app, name="import")
     # Domain sub-apps: one line each.
+    app.add_typer(__import__("cxjourney.cli.surveys", fromlist=["app"]).app, name="surveys")
+    app.add_typer(__import__("cxjourney.cli.metrics", fromlist=["app"]).app, name="metrics")
+    app.add_typer(__import__("cxjourney.cli.clv", fromlist=["app"]).app, name="clv")
+    from cxjourney.cli import text as text_cli; app.add_typer(text_cli.app, name="text")  # noqa: E702
+    from cxjourney.cli import demo as demo_cli  # noqa: E402
+
+    app.command("demo")(demo_cli.demo)
     return app
 
 

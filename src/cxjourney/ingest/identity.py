@@ -15,7 +15,14 @@ class IdentityMap:
     """In-memory mirror of the ``identities`` table, owned by the single writer."""
 
     def __init__(self, con: Any):
+        self._load(con)
+
+    def _load(self, con: Any) -> None:
         self.map: dict[str, str] = dict(con.execute("SELECT id, person_id FROM identities").fetchall())
+        # Reverse index (person -> its ids) so a merge touches only the merged person's ids, not the whole map.
+        self.members: dict[str, list[str]] = {}
+        for any_id, person in self.map.items():
+            self.members.setdefault(person, []).append(any_id)
 
     def person_of(self, any_id: str) -> str:
         return self.map.get(any_id, any_id)
@@ -49,16 +56,21 @@ class IdentityMap:
         return person
 
     def _ensure(self, any_id: str, person: str, new_ids: dict[str, str]) -> None:
-        if self.map.get(any_id) != person:
+        before = self.map.get(any_id)
+        if before != person:
+            if before is not None:
+                self.members[before].remove(any_id)
             self.map[any_id] = person
+            self.members.setdefault(person, []).append(any_id)
             new_ids[any_id] = person
 
     def _merge(self, old: str, new: str, new_ids: dict[str, str], merges: list[tuple[str, str]]) -> None:
-        for k, v in list(self.map.items()):
-            if v == old:
-                self.map[k] = new
-                new_ids[k] = new
+        moving = self.members.pop(old, [])
+        for k in moving:
+            self.map[k] = new
+            new_ids[k] = new
+        self.members.setdefault(new, []).extend(moving)
         merges.append((old, new))
 
     def rollback(self, con: Any) -> None:
-        self.map = dict(con.execute("SELECT id, person_id FROM identities").fetchall())
+        self._load(con)

@@ -8,6 +8,7 @@ alias, group) and the HTTP Tracking API (sentAt clock-skew correction, 32 KB per
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -64,6 +65,12 @@ def parse_time(value: Any) -> datetime | None:
     if not (1970 <= dt.year <= 2200):
         return None
     return dt
+
+
+@lru_cache(maxsize=1024)
+def _parse_sent_at(value: str) -> datetime | None:
+    """sentAt is the same string for every event of a batch: parse it once."""
+    return parse_time(value)
 
 
 def _id(value: Any) -> str | None:
@@ -185,7 +192,7 @@ def normalize(
         ts = received_at
     sent_raw = msg.get("sentAt", sent_at)
     if sent_raw is not None and ts_raw is not None:
-        sent = parse_time(sent_raw)
+        sent = _parse_sent_at(sent_raw) if isinstance(sent_raw, str) else parse_time(sent_raw)
         if sent is None:
             return Rejection(index, "sentAt", "sentAt is not an ISO-8601 date-time", sent_raw, message_id)
         ts = ts + (received_at - sent)

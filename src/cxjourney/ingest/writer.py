@@ -41,6 +41,26 @@ class WriteResult:
     message_ids: list[str] = field(default_factory=list)
 
 
+def _load_malloc_trim() -> Callable[[int], int] | None:
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to do
+        return None
+
+
+_MALLOC_TRIM = _load_malloc_trim()
+
+
+def _trim_heap() -> None:
+    """Give freed heap memory back to the OS. Under ingestion load, request bodies and Arrow buffers are
+    freed in between long-lived objects, and glibc keeps the freed pages: without this the server's resident
+    memory grows with the amount ingested rather than with what it holds."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
 class EventWriter:
     """Owns all event writes of one store. Use :meth:`write` directly, or :meth:`start` + :meth:`submit`."""
 
@@ -54,10 +74,10 @@ class EventWriter:
         from cxjourney.ingest.identity import IdentityMap
 
         self.ids = IdentityMap(self.con)
-        row = self.con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+        row = self.con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchall()[0]  # not fetchone: DuckDB 2 keeps it open
         self.next_seq = int(row[0]) + 1 if row else 1
         self.seen: dict[str, datetime] = {}
-        newest = self.con.execute("SELECT max(received_at) FROM events").fetchone()[0]
+        newest = self.con.execute("SELECT max(received_at) FROM events").fetchall()[0][0]
         if newest is not None:
             since = newest - dedup_window
             for mid, rec in self.con.execute(
@@ -91,6 +111,7 @@ class EventWriter:
         return fut
 
     def _run(self) -> None:
+        last_trim = time.monotonic()
         while True:
             item = self._queue.get()
             if item is None:
@@ -119,11 +140,13 @@ class EventWriter:
                         fut.set_exception(exc)
             if stop:
                 return
+            if time.monotonic() - last_trim > 2.0:
+                _trim_heap()
+                last_trim = time.monotonic()
 
     # ---- the transaction -------------------------------------------------------------------------
     def _commit(self, groups: list[list[dict[str, Any]]]) -> list[WriteResult]:
         results = [WriteResult() for _ in groups]
-        cols: dict[str, list[Any]] = {c: [] for c in EVENT_COLUMNS}
         new_ids: dict[str, str] = {}
         merges: list[tuple[str, str]] = []
         traits_updates: list[tuple[str, dict[str, Any], datetime]] = []
@@ -131,34 +154,34 @@ class EventWriter:
         fresh: dict[str, datetime] = {}
         seq = self.next_seq
         committed_rows: list[dict[str, Any]] = []
+        seen = self.seen
+        resolve = self.ids.resolve
         for res, rows in zip(results, groups, strict=True):
             for row in rows:
                 mid = row["message_id"]
-                if mid in self.seen or mid in fresh:
+                if mid in seen or mid in fresh:
                     res.duplicates += 1
                     continue
                 fresh[mid] = row["received_at"]
-                person = self.ids.resolve(row, new_ids, merges)
+                person = resolve(row, new_ids, merges)
                 row["person_id"] = person
                 row["seq"] = seq
                 seq += 1
-                for c in EVENT_COLUMNS:
-                    v = row.get(c)
-                    if c in ("properties", "context"):
-                        v = orjson.dumps(v or {}).decode()
-                    cols[c].append(v)
+                ts = row["timestamp"]
+                span = touched.get(person)
+                if span is None:
+                    touched[person] = (ts, ts)
+                elif ts < span[0] or ts > span[1]:
+                    touched[person] = (min(span[0], ts), max(span[1], ts))
                 if row.get("traits"):
-                    traits_updates.append((person, row["traits"], row["timestamp"]))
-                lo, hi = touched.get(person, (row["timestamp"], row["timestamp"]))
-                touched[person] = (min(lo, row["timestamp"]), max(hi, row["timestamp"]))
+                    traits_updates.append((person, row["traits"], ts))
                 res.accepted += 1
                 res.message_ids.append(mid)
                 committed_rows.append(row)
-        if not cols["seq"]:
+        if not committed_rows:
             return results
         if merges:  # a merge later in the batch also moves earlier rows of the same batch
             final = self.ids.person_of
-            cols["person_id"] = [final(p) for p in cols["person_id"]]
             for row in committed_rows:
                 row["person_id"] = final(row["person_id"])
             merged: dict[str, tuple[datetime, datetime]] = {}
@@ -168,21 +191,35 @@ class EventWriter:
                 merged[tgt] = (min(a, lo), max(b, hi))
             touched = merged
             traits_updates = [(final(p), t, ts) for p, t, ts in traits_updates]
-        table = pa.table(cols, schema=_ARROW_SCHEMA)
+        dumps = orjson.dumps
+        cols = {c: [r.get(c) for r in committed_rows] for c in EVENT_COLUMNS if c not in ("properties", "context")}
+        cols["properties"] = [dumps(r["properties"] or {}) for r in committed_rows]  # bytes: Arrow takes UTF-8 as is
+        cols["context"] = [dumps(r["context"] or {}) for r in committed_rows]
+        table = pa.table([cols[c] for c in EVENT_COLUMNS], schema=_ARROW_SCHEMA)
+        # Every merged-away person -> the person it ends in (set-based: one UPDATE per commit, not per merge).
+        moved = {old: self.ids.person_of(old) for old, _ in merges}
+        moved = {old: new for old, new in moved.items() if old != new}
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            for old, new in merges:
-                con.execute("UPDATE events SET person_id = ? WHERE person_id = ?", [new, old])
-                self._merge_person(old, new)
+            if moved:
+                con.register("_cxj_moved", pa.table({"old": list(moved), "new": list(moved.values())}))
+                try:
+                    con.execute("UPDATE events SET person_id = m.new FROM _cxj_moved m WHERE events.person_id = m.old")
+                finally:
+                    con.unregister("_cxj_moved")
             con.register("_cxj_batch", table)
             try:
                 con.execute(f"INSERT INTO events SELECT {', '.join(EVENT_COLUMNS)} FROM _cxj_batch")
             finally:
                 con.unregister("_cxj_batch")
             if new_ids:
-                con.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?)", list(new_ids.items()))
-            self._upsert_persons(touched, traits_updates)
+                con.register("_cxj_ids", pa.table({"id": list(new_ids), "person_id": list(new_ids.values())}))
+                try:
+                    con.execute("INSERT OR REPLACE INTO identities SELECT id, person_id FROM _cxj_ids")
+                finally:
+                    con.unregister("_cxj_ids")
+            self._upsert_persons(touched, traits_updates, moved)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -198,51 +235,79 @@ class EventWriter:
                 pass
         return results
 
-    def _merge_person(self, old: str, new: str) -> None:
-        con = self.con
-        o = con.execute("SELECT traits, first_seen, last_seen, email FROM persons WHERE person_id = ?", [old]).fetchone()
-        if o is None:
-            return
-        n = con.execute("SELECT traits, first_seen, last_seen, email FROM persons WHERE person_id = ?", [new]).fetchone()
-        traits = {**orjson.loads(o[0] or "{}"), **(orjson.loads(n[0] or "{}") if n else {})}
-        first = min(x for x in [o[1], n[1] if n else None] if x is not None)
-        last = max(x for x in [o[2], n[2] if n else None] if x is not None)
-        email = (n[3] if n else None) or o[3]
-        con.execute("DELETE FROM persons WHERE person_id IN (?, ?)", [old, new])
-        con.execute(
-            "INSERT INTO persons VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
-            [new, email, orjson.dumps(traits).decode(), first, last],
-        )
-
     def _upsert_persons(self, touched: dict[str, tuple[datetime, datetime]],
-                        traits_updates: list[tuple[str, dict[str, Any], datetime]]) -> None:
-        if not touched:
+                        traits_updates: list[tuple[str, dict[str, Any], datetime]], moved: dict[str, str]) -> None:
+        """Keep ``persons`` in step with the commit. Persons whose traits change or who absorbed a merged-away
+        person are read and rewritten (the joining person's own traits win over the merged-away ones); every
+        other touched person only widens first_seen/last_seen, in one set-based upsert."""
+        if not touched and not moved:
             return
         con = self.con
-        pids = list(touched)
-        existing = {
-            r[0]: r
-            for r in con.execute(
-                "SELECT person_id, email, traits, first_seen, last_seen FROM persons WHERE person_id IN (SELECT unnest(?))", [pids]
-            ).fetchall()
-        }
         new_traits: dict[str, dict[str, Any]] = {}
         for pid, traits, _ in traits_updates:
             new_traits.setdefault(pid, {}).update(traits)
+        heavy = set(new_traits) | set(moved.values())
+        light = [pid for pid in touched if pid not in heavy]
+        if light:
+            tbl = pa.table({
+                "person_id": light,
+                "first_seen": pa.array([touched[p][0] for p in light], pa.timestamp("us")),
+                "last_seen": pa.array([touched[p][1] for p in light], pa.timestamp("us")),
+            })
+            con.register("_cxj_seen", tbl)
+            try:
+                con.execute(
+                    "INSERT INTO persons SELECT person_id, NULL, '{}'::JSON, first_seen, last_seen, now()::TIMESTAMP "
+                    "FROM _cxj_seen ON CONFLICT (person_id) DO UPDATE SET "
+                    "first_seen = least(persons.first_seen, excluded.first_seen), "
+                    "last_seen = greatest(persons.last_seen, excluded.last_seen), updated_at = excluded.updated_at"
+                )
+            finally:
+                con.unregister("_cxj_seen")
+        if not heavy and not moved:
+            return
+        existing = {
+            r[0]: r
+            for r in con.execute(
+                "SELECT person_id, email, traits, first_seen, last_seen FROM persons WHERE person_id IN (SELECT unnest(?))",
+                [sorted(heavy | set(moved))],
+            ).fetchall()
+        }
+        folded: dict[str, list[tuple[Any, ...]]] = {}
+        for old, new in moved.items():
+            if old in existing:
+                folded.setdefault(new, []).append(existing[old])
         rows = []
-        for pid, (lo, hi) in touched.items():
-            ex = existing.get(pid)
-            traits = orjson.loads(ex[2]) if ex and ex[2] else {}
+        for pid in sorted(heavy):
+            parts = [*folded.get(pid, []), *([existing[pid]] if pid in existing else [])]
+            traits: dict[str, Any] = {}
+            email = None
+            firsts = [p[3] for p in parts if p[3] is not None]
+            lasts = [p[4] for p in parts if p[4] is not None]
+            for p in parts:
+                if p[2]:
+                    traits.update(orjson.loads(p[2]))
+                email = p[1] or email
             if pid in new_traits:
                 traits.update(new_traits[pid])
-            email = traits.get("email") if isinstance(traits.get("email"), str) else (ex[1] if ex else None)
-            first = min(lo, ex[3]) if ex and ex[3] else lo
-            last = max(hi, ex[4]) if ex and ex[4] else hi
-            rows.append((pid, email, orjson.dumps(traits).decode(), first, last))
+            if isinstance(traits.get("email"), str):
+                email = traits["email"]
+            if pid in touched:
+                firsts.append(touched[pid][0])
+                lasts.append(touched[pid][1])
+            if not firsts:
+                continue
+            rows.append((pid, email, orjson.dumps(traits).decode(), min(firsts), max(lasts)))
+        gone = sorted(set(moved) & set(existing))
+        if gone:
+            con.execute("DELETE FROM persons WHERE person_id IN (SELECT unnest(?))", [gone])
+        if not rows:
+            return
         tbl = pa.table(
             {
                 "person_id": [r[0] for r in rows], "email": [r[1] for r in rows], "traits": [r[2] for r in rows],
-                "first_seen": [r[3] for r in rows], "last_seen": [r[4] for r in rows],
+                "first_seen": pa.array([r[3] for r in rows], pa.timestamp("us")),
+                "last_seen": pa.array([r[4] for r in rows], pa.timestamp("us")),
             }
         )
         con.register("_cxj_persons", tbl)

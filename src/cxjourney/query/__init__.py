@@ -9,8 +9,13 @@ from cxjourney.query.registry import QueryContext, Result, register, registry, r
 # Each domain's module that registers queries. Add one line per module.
 QUERY_MODULES: list[str] = [
     "cxjourney.query.core_queries",
+    "cxjourney.surveys.queries",
+    "cxjourney.surveys.change",
+    "cxjourney.models.queries",
     "cxjourney.analytics.queries",
     "cxjourney.analytics.journey_queries",
+    "cxjourney.dashboard.queries",
+    "cxjourney.text.queries",
 ]
 
 

@@ -89,9 +89,10 @@ class KeyCache:
         if hit and now - hit[0] < self.ttl_s:
             return hit[1]
         with self.store.lock:
-            row = self.store.con.execute(
+            rows = self.store.con.execute(
                 "SELECT kind, role, key_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", [h]
-            ).fetchone()
+            ).fetchall()  # fetchone() would leave the result unfinished and block the shared connection
+        row = rows[0] if rows else None
         p = Principal(row[0], row[1], row[2]) if row else None
         self._cache[h] = (now, p)
         return p

@@ -30,7 +30,10 @@ class Store:
     def ibis(self) -> Any:
         import ibis
 
-        return ibis.duckdb.from_connection(self.con)
+        # Its own cursor: DuckDB (2.x) refuses relation queries on a connection that still holds an
+        # unfinished result (any ``con.execute(...).fetchone()`` leaves one), so the raw connection used by
+        # writes and key look-ups must not be the one Ibis reads through.
+        return ibis.duckdb.from_connection(self.con.cursor())
 
     def table(self, name: str) -> Any:
         """An Ibis table expression for ``name``."""
@@ -55,11 +58,11 @@ class Store:
 def _read_version(con: duckdb.DuckDBPyConnection) -> int:
     has_meta = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()
-    if not has_meta or not has_meta[0]:
+    ).fetchall()  # fetchall: DuckDB 2 keeps a fetchone() result open, which breaks the next Ibis read
+    if not has_meta or not has_meta[0][0]:
         return 0
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:

@@ -97,8 +97,8 @@ def init_workspace(directory: str | Path, *, with_examples: bool = True) -> Sett
         )
     for sub in ("journeys", "surveys"):
         (root / sub).mkdir(exist_ok=True)
-        if with_examples:
-            src = template_dir() / sub
+        src = template_dir() / sub
+        if with_examples and src.is_dir():  # the template may not ship every folder (e.g. no surveys yet)
             for f in src.iterdir():
                 if f.suffix in (".yaml", ".yml") and not (root / sub / f.name).exists():
                     shutil.copyfile(f, root / sub / f.name)

@@ -1,0 +1,287 @@
+"""Sustained ingestion through the Segment batch endpoint, beside a raw DuckDB insert of the same events.
+
+    python benchmarks/bench_ingest.py [--seconds 20] [--connections 8] [--batch 250]
+
+What it does, all in one run on loopback:
+1. Creates a fresh workspace and a write key, then starts the real server as a subprocess
+   (``python -m cxjourney.cli.main serve``), exactly as a user would.
+2. A separate load-generator process posts pre-built ``/v1/batch`` bodies (``--batch`` events each, like the
+   Segment SDKs' batches) over ``--connections`` keep-alive HTTP connections for ``--seconds``. Only events the
+   server acknowledged (HTTP 200, counted from the answer's ``accepted``) count: the server answers only after
+   the events are committed, so this is the committed-events rate.
+3. Reads the server's peak resident memory (``VmHWM`` from /proc) after the load.
+4. Checks that the store holds exactly the acknowledged events.
+5. Baseline: inserts the same events (same batch size, one transaction per batch) straight into a fresh DuckDB
+   ``events`` table through Arrow, with no HTTP, validation or identity work, and prints the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import multiprocessing as mp
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+EVENTS = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed", "Email Opened", "Ad Clicked"]
+
+
+def make_event(i: int, run: str) -> dict:
+    """A realistic SDK-shaped event (~600 bytes): ids, properties, context with page and campaign."""
+    user = i % 5000
+    kind = i % 10
+    ev: dict = {
+        "messageId": f"{run}-{i}",
+        "timestamp": "2026-11-20T10:%02d:%02d.123Z" % ((i // 60) % 60, i % 60),
+        "anonymousId": f"anon-{user}",
+        "context": {
+            "library": {"name": "analytics.js", "version": "4.1.0"},
+            "page": {"url": f"https://shop.example/p/{i % 300}?utm_campaign=autumn", "path": f"/p/{i % 300}",
+                     "referrer": "https://www.google.com/"},
+            "userAgent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Safari/537.36",
+            "campaign": {"name": "autumn", "medium": "cpc", "source": "google"},
+            "ip": "203.0.113.7",
+        },
+    }
+    if kind < 4:
+        ev.update(type="page", name="Product", properties={"title": "Product page", "category": "shoes"})
+    elif kind == 9:
+        ev.update(type="identify", userId=f"user-{user}", traits={"email": f"u{user}@example.com", "plan": "free"})
+    else:
+        ev.update(type="track", event=EVENTS[kind % len(EVENTS)],
+                  properties={"product_id": f"sku-{i % 800}", "price": 19.99, "revenue": 19.99 if kind == 7 else None,
+                              "currency": "EUR"})
+        if kind >= 7:
+            ev["userId"] = f"user-{user}"
+    return ev
+
+
+def build_bodies(n_batches: int, batch: int, run: str) -> list[tuple[bytes, int]]:
+    out = []
+    for b in range(n_batches):
+        evs = [make_event(b * batch + j, run) for j in range(batch)]
+        out.append((orjson.dumps({"batch": evs, "sentAt": "2026-11-20T10:59:59.000Z"}), batch))
+    return out
+
+
+def _load_worker(port: int, key: str, bodies: list[tuple[bytes, int]], conns: int, seconds: float, out: mp.Queue) -> None:
+    """The load generator (its own process): ``conns`` threads, each one keep-alive connection."""
+    auth = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+    headers = {"Content-Type": "application/json", "Authorization": auth}
+    lock = threading.Lock()
+    state = {"next": 0, "acked": 0, "requests": 0, "errors": 0, "latencies": []}
+    stop_at = time.monotonic() + seconds
+
+    def run() -> None:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while time.monotonic() < stop_at:
+            with lock:
+                i = state["next"]
+                state["next"] += 1
+            if i >= len(bodies):
+                break
+            body, _n = bodies[i]
+            t0 = time.monotonic()
+            try:
+                c.request("POST", "/v1/batch", body=body, headers=headers)
+                r = c.getresponse()
+                data = r.read()
+            except (OSError, http.client.HTTPException):
+                with lock:
+                    state["errors"] += 1
+                c.close()
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            dt = time.monotonic() - t0
+            with lock:
+                state["requests"] += 1
+                state["latencies"].append(dt)
+                if r.status == 200:
+                    state["acked"] += orjson.loads(data)["accepted"]
+                else:
+                    state["errors"] += 1
+        c.close()
+
+    t0 = time.monotonic()
+    c0 = time.process_time()
+    threads = [threading.Thread(target=run) for _ in range(conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t0
+    lat = sorted(state["latencies"]) or [0.0]
+    out.put({"gen_cpu": time.process_time() - c0, "acked": state["acked"], "requests": state["requests"], "errors": state["errors"], "elapsed": elapsed,
+             "p50_ms": lat[len(lat) // 2] * 1000, "p99_ms": lat[int(len(lat) * 0.99)] * 1000, "used": state["next"]})
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _rss_mb(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def raw_duckdb_rate(bodies: list[tuple[bytes, int]], workdir: Path) -> float:
+    """Baseline: the same events, same batch size, one transaction per batch, straight into DuckDB via Arrow."""
+    from datetime import datetime
+
+    import duckdb
+    import pyarrow as pa
+
+    from cxjourney.ingest.writer import _ARROW_SCHEMA, EVENT_COLUMNS
+    from cxjourney.storage import migrate
+
+    con = duckdb.connect(str(workdir / "raw.duckdb"))
+    migrate(con)
+    now = datetime(2026, 11, 20, 11, 0)
+    tables = []
+    seq = 1
+    for body, _ in bodies:  # prepared outside the timed loop: the baseline is the insert alone
+        evs = orjson.loads(body)["batch"]
+        cols: dict[str, list] = {c: [] for c in EVENT_COLUMNS}
+        for e in evs:
+            cols["seq"].append(seq)
+            seq += 1
+            cols["message_id"].append(e["messageId"])
+            cols["type"].append(e["type"])
+            cols["event"].append(e.get("event"))
+            cols["name"].append(e.get("name"))
+            cols["user_id"].append(e.get("userId"))
+            cols["anonymous_id"].append(e.get("anonymousId"))
+            cols["person_id"].append(e.get("userId") or e.get("anonymousId"))
+            cols["timestamp"].append(now)
+            cols["received_at"].append(now)
+            cols["url"].append(e["context"]["page"]["url"])
+            cols["path"].append(e["context"]["page"]["path"])
+            cols["referrer"].append(e["context"]["page"]["referrer"])
+            cols["channel"].append("ads")
+            cols["campaign"].append("autumn")
+            cols["revenue"].append(None)
+            cols["properties"].append(orjson.dumps(e.get("properties") or {}).decode())
+            cols["context"].append(orjson.dumps(e["context"]).decode())
+            cols["source"].append("api")
+        tables.append(pa.table(cols, schema=_ARROW_SCHEMA))
+    n = sum(t.num_rows for t in tables)
+    t0 = time.perf_counter()
+    for t in tables:
+        con.execute("BEGIN TRANSACTION")
+        con.register("_b", t)
+        con.execute(f"INSERT INTO events SELECT {', '.join(EVENT_COLUMNS)} FROM _b")
+        con.unregister("_b")
+        con.execute("COMMIT")
+    dt = time.perf_counter() - t0
+    con.close()
+    return n / dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--batch", type=int, default=250, help="events per /v1/batch request")
+    ap.add_argument("--target", type=float, default=20_000)
+    ap.add_argument("--profile", metavar="FILE", help="also record the server with py-spy (collapsed stacks) into FILE")
+    args = ap.parse_args()
+
+    from cxjourney.config import load_settings
+    from cxjourney.security.keys import create_key
+    from cxjourney.storage import connect
+    from cxjourney.workspace import init_workspace
+
+    work = Path(tempfile.mkdtemp(prefix="cxj-bench-"))
+    ws = work / "ws"
+    init_workspace(ws)
+    with connect(load_settings(ws)) as st:
+        key = create_key(st, "write", name="bench")
+
+    run = uuid.uuid4().hex[:8]
+    # Enough distinct batches for the whole run (no duplicates: every event must really be written).
+    n_batches = int(args.seconds * 60_000 / args.batch) + 10
+    t0 = time.perf_counter()
+    bodies = build_bodies(n_batches, args.batch, run)
+    avg_bytes = sum(len(b) for b, _ in bodies) / sum(n for _, n in bodies)
+    print(f"prepared {n_batches} batches x {args.batch} events (~{avg_bytes:.0f} bytes/event) in {time.perf_counter() - t0:.1f}s")
+
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    srv = subprocess.Popen([sys.executable, "-m", "cxjourney.cli.main", "serve", "-w", str(ws), "--port", str(port)],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/healthz")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or srv.poll() is not None:
+                raise SystemExit(f"server did not start: {srv.stderr.read().decode() if srv.stderr else ''}")
+            time.sleep(0.1)
+        rss_idle = _rss_mb(srv.pid, "VmRSS")
+        spy = None
+        if args.profile:
+            spy = subprocess.Popen(["py-spy", "record", "-p", str(srv.pid), "-f", "raw", "-o", args.profile,
+                                    "-d", str(int(args.seconds)), "--nonblocking"], stdout=subprocess.DEVNULL)
+        q: mp.Queue = mp.Queue()
+        cpu0 = _cpu_s(srv.pid)
+        gen = mp.get_context("fork").Process(target=_load_worker, args=(port, key, bodies, args.connections, args.seconds, q))
+        gen.start()
+        res = q.get()
+        res["server_cpu"] = _cpu_s(srv.pid) - cpu0
+        gen.join()
+        peak_rss = _rss_mb(srv.pid, "VmHWM")
+        if spy is not None:
+            spy.wait(timeout=120)
+    finally:
+        srv.terminate()
+        srv.wait(timeout=60)
+
+    with connect(load_settings(ws), read_only=True) as st:
+        stored = st.con.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    rate = res["acked"] / res["elapsed"]
+    used = bodies[: res["used"]]
+    raw = raw_duckdb_rate(used, work)
+    ok = "MET" if rate >= args.target else "MISSED"
+    print(f"server (/v1/batch, {args.connections} connections, {args.batch} events/request, {res['elapsed']:.1f}s):")
+    print(f"  acknowledged events : {res['acked']:,} in {res['requests']:,} requests ({res['errors']} errors); stored {stored:,}")
+    print(f"  rate                : {rate:,.0f} events/s  (target {args.target:,.0f}: {ok})")
+    print(f"  server CPU          : {res['server_cpu'] / res['elapsed'] * 100:.0f}% of one core (machine has {os.cpu_count()} cores)")
+    print(f"  load generator CPU  : {res['gen_cpu'] / res['elapsed'] * 100:.0f}% of one core (same machine)")
+    print(f"  latency per request : p50 {res['p50_ms']:.0f} ms, p99 {res['p99_ms']:.0f} ms")
+    print(f"  server RSS          : idle {rss_idle:.0f} MB, peak {peak_rss:.0f} MB (limit 500 MB: {'OK' if peak_rss < 500 else 'OVER'})")
+    print(f"raw DuckDB insert of the same events (Arrow, {args.batch}/transaction): {raw:,.0f} events/s")
+    print(f"ratio server / raw insert: {rate / raw:.2f}")
+    if stored != res["acked"]:
+        print(f"WARNING: stored {stored} != acknowledged {res['acked']}")
+
+
+if __name__ == "__main__":
+    main()

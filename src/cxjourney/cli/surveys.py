@@ -1,0 +1,84 @@
+"""`cxjourney surveys validate|list|link`: surveys as code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import typer
+
+from cxjourney.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    print_rows,
+)
+
+app = typer.Typer(help="Surveys as code: validate, list, and make personal survey links.", no_args_is_help=True)
+
+
+@app.command("validate")
+@handle_errors
+def validate(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """Check every survey file; report each problem with file, line and field (exit 1 when any)."""
+    from cxjourney.config import load_settings
+    from cxjourney.surveys import workspace_check
+
+    surveys, problems, _ = workspace_check(load_settings(workspace))
+    if as_json:
+        print_json({"ok": not problems, "surveys": [s.id for s in surveys], "errors": problems})
+    else:
+        for p in problems:
+            val = f" (value: {p['value']!r})" if p.get("value") is not None else ""
+            err_console.print(f"{p['file']}:{p['line']}: {p['field'] or '(file)'}: {p['message']}{val}", highlight=False)
+        if not problems:
+            console.print(f"[green]ok[/green]: {len(surveys)} survey(s) valid: {', '.join(s.id for s in surveys) or 'none'}")
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+@handle_errors
+def list_(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """List the surveys with their touchpoint, channels and questions."""
+    from cxjourney.config import load_settings
+    from cxjourney.surveys import catalogue
+
+    cat = catalogue(load_settings(workspace))
+    rows = []
+    for s in cat.surveys.values():
+        journey, stage = cat.journey_stage(s)
+        rows.append({"survey": s.id, "touchpoint": s.touchpoint, "stage": stage, "journey": journey, "channels": s.channels,
+                     "questions": [f"{q.id}:{q.type}" for q in s.questions],
+                     "sample_rate": s.widget.sample_rate if s.widget else None})
+    print_json({"rows": rows}) if as_json else print_rows(rows, "surveys")
+
+
+@app.command("link")
+@handle_errors
+def link(survey: str = typer.Argument(..., help="Survey id."),
+         person: str = typer.Option(..., "--person", help="The respondent's user id."),
+         channel: str = typer.Option("email", "--channel", help="email or link (recorded with the answer)."),
+         lang: str = typer.Option(None, "--lang", help="en or pl (default: the browser's language)."),
+         base_url: str = typer.Option(None, "--base-url", help="Public address of the server (default: host:port setting)."),
+         workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """Print a signed personal link to the hosted survey page (/s/<survey>?u=<person>&sig=...)."""
+    from cxjourney.config import load_settings
+    from cxjourney.errors import ValidationFailed
+    from cxjourney.surveys import catalogue
+    from cxjourney.surveys.answers import link_signature
+
+    settings = load_settings(workspace)
+    s = catalogue(settings).get(survey)
+    if channel not in ("email", "link"):
+        raise ValidationFailed(f"unknown channel {channel!r}", errors=[{"field": "--channel", "value": channel, "message": "use email or link"}])
+    if channel not in s.channels:
+        raise ValidationFailed(f"survey {survey!r} is not sent by {channel}", errors=[{"field": "--channel", "value": channel, "message": f"the survey's channels: {', '.join(s.channels)}"}])
+    q = {"u": person, "sig": link_signature(settings.secret_key, s.id, person), "c": channel}
+    if lang:
+        q["lang"] = lang
+    url = f"{(base_url or settings.base_url).rstrip('/')}/s/{s.id}?{urlencode(q)}"
+    print_json({"survey": s.id, "person": person, "url": url}) if as_json else console.print(url, highlight=False, soft_wrap=True)
