@@ -8,19 +8,21 @@ import math
 from typing import Any
 
 import pytest
+from tests.analytics import synth
 
 from cxjourney.query import run_query
-from tests.analytics import synth
 
 FUNNEL = ["Ad Impression", "Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
 
 # (query, params): every measure, by period/segment where it has them.
 CASES: list[tuple[str, dict[str, Any]]] = [
     ("sessions_summary", {}),
-    ("sessions_summary", {"period": "month", "by": "channel", "start": "2024-02-01", "end": "2024-04-30"}),
+    ("sessions_summary", {"period": "month", "by": ["channel"], "from": "2024-02-01", "to": "2024-04-30"}),
+    ("sessions_summary", {"by": ["channel", "campaign"], "where": ["type=page", "type=track"]}),
     ("funnel", {"steps": FUNNEL, "window": "30d"}),
     ("funnel", {"steps": FUNNEL[:3], "window": "2h", "strict": True, "by": "channel"}),
     ("funnel", {"steps": ["ad", "product", "order"], "window": "14d", "start": "2024-02-01", "end": "2024-03-31"}),
+    ("funnel", {"steps": FUNNEL[1:4], "window": "7d", "by": ["channel", "campaign"], "where": {"channel": ["web", "ads"]}}),
     ("paths", {"top": 10}),
     ("paths", {"top": 10, "per_session": True}),
     ("paths", {"top": 5, "label": "touchpoint", "start_at": "product", "steps": 3}),
@@ -34,10 +36,16 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("journey_overview", {}),
     ("stage_kpis", {}),
     ("stage_kpis", {"period": "month", "by": "channel"}),
+    ("stage_kpis", {"period": "quarter", "by": ["channel", "campaign"], "from": "2024-01-01", "to": "2024-06-30"}),
     ("journey_score", {}),
     ("designed_vs_actual", {}),
 ]
 IDS = [f"{q}-{i}" for i, (q, _) in enumerate(CASES)]
+
+
+def _first(query: str) -> str:
+    """The id of the first case of a query (its plainest parameters)."""
+    return next(i for i, (q, _) in zip(IDS, CASES, strict=True) if q == query)
 
 
 def _norm(v: Any) -> Any:
@@ -75,14 +83,14 @@ def test_spark_gives_the_same_numbers_as_duckdb(spark_ctx: Any, duck_results: di
 
 # -- plain-Python references on the same rows --------------------------------------------------------
 def test_funnel_counts_match_a_plain_python_funnel(duck_results: dict[str, Any], synth_df: Any) -> None:
-    rows = duck_results[IDS[2]].rows
+    rows = duck_results[_first("funnel")].rows
     expected = synth.ref_funnel(synth_df, FUNNEL, 30 * 86400)
     assert [r["reached"] for r in rows] == expected
     assert expected[0] > expected[-1] > 0  # people who convert and people who don't
 
 
 def test_path_variants_add_up_and_match_plain_python(duck_results: dict[str, Any], synth_df: Any) -> None:
-    res = duck_results[IDS[5]]
+    res = duck_results[_first("paths")]
     ref = synth.ref_variants(synth_df)
     assert res.meta["total"] == sum(ref.values()) == sum(r["count"] for r in res.rows)
     assert res.meta["n_variants"] == len(ref)
@@ -93,7 +101,7 @@ def test_path_variants_add_up_and_match_plain_python(duck_results: dict[str, Any
 
 def test_sessions_match_plain_python_sessionisation(duck_results: dict[str, Any], synth_df: Any) -> None:
     ref = synth.ref_sessions(synth_df, 30 * 60)
-    got = {r["metric"]: r for r in duck_results[IDS[0]].rows}
+    got = {r["metric"]: r for r in duck_results[_first("sessions_summary")].rows}
     assert got["visits"]["value"] == ref["sessions"]
     for m in ("bounce_rate", "pages_per_session", "time_on_site"):
         assert got[m]["value"] == pytest.approx(ref[m])

@@ -13,7 +13,7 @@ from typing import Any
 import ibis
 
 # Tables the analytics read, and the columns copied to another engine (JSON columns become strings).
-ANALYTICS_TABLES = ("events", "ad_costs", "responses")
+ANALYTICS_TABLES = ("events", "ad_costs", "responses", "persons")
 
 
 def backend_name(expr: Any) -> str:
@@ -36,7 +36,7 @@ def ordered_collect(t: Any, value: Any, *, rank: Any, by: list[str]) -> Any:
 
 
 PATH_SEP = " > "
-JSON_COLUMNS = {"events": ("properties", "context")}
+JSON_COLUMNS = {"events": ("properties", "context"), "persons": ("traits",)}
 
 
 class IbisStore:

@@ -22,7 +22,7 @@ TTC_BINS: list[tuple[str, float]] = [
 
 
 def funnel_people(ev: Any, steps: list[Any], *, window_s: float, strict: bool = False, start: Any = None,
-                  end: Any = None, by: str | None = None) -> Any:
+                  end: Any = None, by: list[str] | None = None) -> Any:
     """One row per entering person: ``r1..rk`` (rank of each step's event, NULL when not reached),
     ``s1..sk`` (its epoch seconds) and ``dim`` (the breakdown value of the entry event).
 

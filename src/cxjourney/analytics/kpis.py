@@ -21,11 +21,11 @@ EVENTS = {
 COST_DIMS = ("channel", "campaign")
 
 
-def _pd(t: Any, ts: Any, period: str, by: str | None) -> Any:
+def _pd(t: Any, ts: Any, period: str, by: list[str] | None) -> Any:
     return t.mutate(period=period_expr(ts, period), dim=(dim_expr(t, by).cast("string") if by else ibis.literal("all")))
 
 
-def event_totals(ev: Any, *, period: str = "all", by: str | None = None) -> Any:
+def event_totals(ev: Any, *, period: str = "all", by: list[str] | None = None) -> Any:
     """Per (period, dim): counts of the catalogue's events, revenue, customers, repeat customers."""
     t = _pd(ev.filter(ev.type == "track"), ev.timestamp, period, by)
     t = t.filter(t.event.isin(list(EVENTS.values())))
@@ -41,10 +41,15 @@ def event_totals(ev: Any, *, period: str = "all", by: str | None = None) -> Any:
     return j.mutate(customers=j.customers.fill_null(0), repeat=j.repeat.fill_null(0)).order_by(["period", "dim"])
 
 
-def cost_totals(costs: Any, *, period: str = "all", by: str | None = None) -> Any:
-    """Per (period, dim): ad cost, impressions and clicks (dim: channel or campaign, else 'all')."""
+def cost_by(by: list[str] | None) -> bool:
+    """Can ad costs be broken down like this (only by channel and/or campaign)?"""
+    return bool(by) and all(b in COST_DIMS for b in by or [])
+
+
+def cost_totals(costs: Any, *, period: str = "all", by: list[str] | None = None) -> Any:
+    """Per (period, dim): ad cost, impressions and clicks (dim: channel and/or campaign, else 'all')."""
     ts = costs.date.cast("timestamp")
-    dim = costs[by].cast("string") if by in COST_DIMS else ibis.literal("all")
+    dim = dim_expr(costs, by).cast("string") if by and cost_by(by) else ibis.literal("all")
     t = costs.mutate(period=period_expr(ts, period), dim=dim)
     return t.group_by(["period", "dim"]).aggregate(
         cost=t.cost.sum(), impressions=t.impressions.sum(), clicks=t.clicks.sum())

@@ -23,7 +23,7 @@ def annotated(ev: Any, journey: Journey) -> Any:
     return with_rank(t.mutate(stage_idx=idx))
 
 
-def touchpoint_reach(t: Any, *, period: str = "all", by: str | None = None) -> Any:
+def touchpoint_reach(t: Any, *, period: str = "all", by: list[str] | None = None) -> Any:
     """Per (period, dim, stage, touchpoint): persons reached and events."""
     t = t.mutate(period=period_expr(t.timestamp, period), dim=(dim_expr(t, by).cast("string") if by else ibis.literal("all")))
     tp = t.group_by(["period", "dim", "stage", "touchpoint"]).aggregate(reach=t.person_id.nunique(), events=t.count())
@@ -36,7 +36,7 @@ def stage_progress(t: Any, journey: Journey, orders: Any) -> Any:
     """Totals over persons: for each stage i, ``n_i`` persons who reached it, ``next_i`` who reached
     stage i+1 after first reaching i (order (timestamp, seq)), and ``ord_i`` who reached it and have an order."""
     aggs: dict[str, Any] = {}
-    for i, s in enumerate(journey.stages):
+    for i in range(len(journey.stages)):
         aggs[f"f{i}"] = t.rn.min(where=t.stage_idx == i)
         aggs[f"l{i}"] = t.rn.max(where=t.stage_idx == i)
     per = t.group_by("person_id").aggregate(**aggs)

@@ -220,6 +220,7 @@ def build() -> typer.Typer:
     app.add_typer(__import__("cxjourney.cli.metrics", fromlist=["app"]).app, name="metrics")
     app.add_typer(__import__("cxjourney.cli.clv", fromlist=["app"]).app, name="clv")
     from cxjourney.cli import text as text_cli; app.add_typer(text_cli.app, name="text")  # noqa: E702
+    from cxjourney.cli import analytics as analytics_cli; analytics_cli.register(app, journeys_app)  # noqa: E702
     from cxjourney.cli import demo as demo_cli  # noqa: E402
 
     app.command("demo")(demo_cli.demo)
