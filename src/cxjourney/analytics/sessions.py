@@ -13,7 +13,6 @@ import ibis
 
 from cxjourney.analytics.prep import INTERACTIVE_TYPES, date_bounds, dim_expr, period_expr
 
-
 # Track events sent by ad and e-mail platforms or by agents: they happen away from the site, so they
 # neither start nor extend a visit (an ad impression is not a session).
 OFFSITE_EVENTS = ("Ad Impression", "Ad Clicked", "Email Opened", "Email Clicked", "Ticket Resolved")
