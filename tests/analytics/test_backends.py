@@ -73,8 +73,12 @@ def test_every_measure_returns_rows_on_duckdb(duck_results: dict[str, Any], case
     assert duck_results[case].rows, f"{case} returned no rows"
 
 
+# Spark (slow to start and to plan) runs every query once, and the funnel also strict and broken down.
+SPARK_IDS = list(dict.fromkeys([_first(q) for q, _ in CASES] + [i for i in IDS if i.startswith("funnel")][1:3]))
+
+
 @pytest.mark.spark
-@pytest.mark.parametrize("case", IDS)
+@pytest.mark.parametrize("case", SPARK_IDS)
 def test_spark_gives_the_same_numbers_as_duckdb(spark_ctx: Any, duck_results: dict[str, Any], case: str) -> None:
     q, p = CASES[IDS.index(case)]
     spark = run_query(spark_ctx, q, p)

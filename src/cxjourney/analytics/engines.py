@@ -8,6 +8,9 @@ Ibis backend: ``run_query(QueryContext(spark_store(...), settings, now), "paths"
 from __future__ import annotations
 
 import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import ibis
@@ -33,6 +36,22 @@ def ordered_collect(t: Any, value: Any, *, rank: Any, by: list[str]) -> Any:
         g = t.group_by(by).aggregate(_arr=ibis.struct({"r": rank, "v": value}).collect())
         return g.mutate(path=g._arr.sort().map(lambda s: s.v).join(PATH_SEP)).drop("_arr")
     return t.group_by(by).aggregate(path=value.collect(order_by=[rank]).join(PATH_SEP))
+
+
+@contextmanager
+def materialized(expr: Any) -> Iterator[Any]:
+    """Compute ``expr`` once when several results are read from it: on DuckDB into a temporary table
+    (dropped afterwards); other engines get the expression back unchanged."""
+    if backend_name(expr) != "duckdb":
+        yield expr
+        return
+    be = expr._find_backend()
+    name = f"_cxj_{uuid.uuid4().hex}"
+    t = be.create_table(name, expr, temp=True)
+    try:
+        yield t
+    finally:
+        be.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
 
 
 PATH_SEP = " > "

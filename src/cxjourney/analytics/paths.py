@@ -37,11 +37,12 @@ def variants(ev: Any, label: Any, *, per_session: bool = False, timeout_minutes:
     return p.group_by("path").aggregate(count=p.count())
 
 
-def top_with_other(counts: Any, *, top: int, key: str = "path") -> tuple[Any, Any]:
-    """(the ``top`` rows by count then key, totals: total count and number of distinct keys)."""
-    head = counts.order_by([counts["count"].desc(), counts[key]]).limit(top)
-    totals = counts.aggregate(total=counts["count"].sum(), n_variants=counts.count())
-    return head, totals
+def top_with_other(counts: Any, *, top: int, key: str = "path") -> Any:
+    """The ``top`` rows by count then key, each carrying ``total`` (sum of all counts) and ``n_variants``
+    (number of distinct keys), in one query."""
+    w = ibis.window()
+    c = counts.mutate(total=counts["count"].sum().over(w), n_variants=counts.count().over(w))
+    return c.order_by([c["count"].desc(), c[key]]).limit(top)
 
 
 def transitions(ev: Any, label: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from cxjourney.analytics import funnels, paths, retention, sessions
-from cxjourney.analytics.engines import PATH_SEP
+from cxjourney.analytics.engines import PATH_SEP, materialized
 from cxjourney.analytics.kpis import session_rows
 from cxjourney.analytics.params import Breakdown, Period, Scope, as_of, events, journey_of, records
 from cxjourney.analytics.prep import label, parse_duration, split_dims, step_expr
@@ -75,8 +75,13 @@ def funnel(ctx: QueryContext, p: FunnelParams) -> Result:
     journey = _journey_or_none(ctx, p.journey)
     ev = events(ctx, p, dates=False)
     steps = [step_expr(ev, s, journey) for s in p.steps]
-    people = funnels.funnel_people(ev, steps, window_s=window, strict=p.strict, start=p.start, end=p.end, by=p.by)
-    k = len(steps)
+    with materialized(funnels.funnel_people(ev, steps, window_s=window, strict=p.strict, start=p.start, end=p.end,
+                                            by=p.by)) as people:
+        return _funnel_result(ctx, ev, people, p, window)
+
+
+def _funnel_result(ctx: QueryContext, ev: Any, people: Any, p: FunnelParams, window: float) -> Result:
+    k = len(p.steps)
     ms, cf = ctx.settings.min_sample, ctx.settings.confidence
     rows = []
     for r in records(funnels.step_counts(people, k)):
@@ -96,8 +101,9 @@ def funnel(ctx: QueryContext, p: FunnelParams) -> Result:
            "histogram": [{"bin": b, "count": hd.get(b, 0)} for b, _ in funnels.TTC_BINS]}
     nxt: dict[str, list[dict[str, Any]]] = {}
     if p.dropoff:
+        all_counts = records(funnels.dropoff_next_counts(ev, people, k))
         for i in range(1, k):
-            counts = records(funnels.dropoff_next_counts(ev, people, i))
+            counts = [c for c in all_counts if int(c["step"]) == i]
             counts.sort(key=lambda c: (-int(c["count"]), str(c["next"])))
             top, rest = counts[:5], sum(int(c["count"]) for c in counts[5:])
             nxt[p.steps[i - 1]] = [{"next": c["next"], "count": int(c["count"])} for c in top] + (
@@ -136,12 +142,12 @@ def paths_query(ctx: QueryContext, p: PathParams) -> Result:
     else:
         counts = paths.variants(ev, lab, per_session=p.per_session,
                                 timeout_minutes=p.timeout_minutes or ctx.settings.session_timeout_minutes)
-    head, totals = paths.top_with_other(counts, top=p.top)
-    t = records(totals)[0]
-    total, n_variants = int(t["total"] or 0), int(t["n_variants"] or 0)
+    head = records(paths.top_with_other(counts, top=p.top))
+    total = int(head[0]["total"] or 0) if head else 0
+    n_variants = int(head[0]["n_variants"] or 0) if head else 0
     rows: list[dict[str, Any]] = [
         {"path": str(r["path"]).split(PATH_SEP), "count": int(r["count"]), "share": int(r["count"]) / total if total else None}
-        for r in records(head)]
+        for r in head]
     rest = total - sum(int(r["count"]) for r in rows)
     if rest:
         rows.append({"path": [paths.OTHER], "count": rest, "share": rest / total})
