@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from cxjourney.analytics import kpis, retention, score, sessions, stages
+from cxjourney.analytics.engines import materialized
 from cxjourney.analytics.params import JourneyOnly, JourneyScope, as_of, events, journey_of, records
 from cxjourney.analytics.prep import split_dims
 from cxjourney.metrics.rates import rate
@@ -26,9 +27,9 @@ def _orders(ev: Any) -> Any:
 def _progress(ctx: QueryContext, p: Any, journey: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Stage progress totals and reach rows (period 'all' for progress; reach by period/by)."""
     ev = events(ctx, p)
-    t = stages.annotated(ev, journey)
-    prog = records(stages.stage_progress(t, journey, _orders(ev)))[0]
-    reach = records(stages.touchpoint_reach(t, period=getattr(p, "period", "all"), by=getattr(p, "by", None)))
+    with materialized(stages.annotated(ev, journey)) as t:
+        prog = records(stages.stage_progress(t, journey, _orders(ev)))[0]
+        reach = records(stages.touchpoint_reach(t, period=getattr(p, "period", "all"), by=getattr(p, "by", None)))
     return prog, reach
 
 
@@ -52,6 +53,10 @@ def _stage_metric_rows(ctx: QueryContext, p: Any, journey: Any, prog: dict[str, 
         common["churn_rate"] = rate(int(c["churned"] or 0), int(c["n"] or 0), min_sample=ms, confidence=cf)
     out: dict[str, dict[str, dict[str, Any]]] = {}
     k = len(journey.stages)
+    groups = None
+    if wanted & SURVEY_METRICS:
+        resp = _responses(ctx, p)
+        groups = kpis.survey_groups(resp).execute() if resp is not None else None
     for i, s in enumerate(journey.stages):
         rows = dict(common)
         n = int(prog.get(f"n{i}") or 0)
@@ -59,12 +64,9 @@ def _stage_metric_rows(ctx: QueryContext, p: Any, journey: Any, prog: dict[str, 
         if i + 1 < k:
             rows["stage_conversion"] = rate(int(prog.get(f"next{i}") or 0), n, min_sample=ms, confidence=cf)
         rows["conversion_rate"] = rate(int(prog.get(f"ord{i}") or 0), n, min_sample=ms, confidence=cf)
-        if (set(s.metrics) | set(s.targets)) & SURVEY_METRICS:
-            resp = _responses(ctx, p)
-            if resp is not None:
-                tps = [t.id for t in s.touchpoints]
-                sr = kpis.survey_totals(resp, stage=s.id, touchpoints=tps).execute()
-                rows.update(kpis.survey_rows(sr, min_sample=ms, confidence=cf))
+        if (set(s.metrics) | set(s.targets)) & SURVEY_METRICS and groups is not None:
+            sr = kpis.survey_for_stage(groups, s.id, [t.id for t in s.touchpoints])
+            rows.update(kpis.survey_rows(sr, min_sample=ms, confidence=cf))
         out[s.id] = rows
     return out
 

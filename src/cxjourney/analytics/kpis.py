@@ -55,18 +55,19 @@ def cost_totals(costs: Any, *, period: str = "all", by: list[str] | None = None)
         cost=t.cost.sum(), impressions=t.impressions.sum(), clicks=t.clicks.sum())
 
 
-def survey_totals(resp: Any, *, stage: str | None = None, touchpoints: list[str] | None = None) -> Any:
-    """Per kind (nps/csat/ces): n, promoters, detractors, top-2-box, sum and sum of squares of scores."""
-    r = resp
-    if stage is not None or touchpoints:
-        cond = r.stage == stage if stage is not None else ibis.literal(False)
-        if touchpoints:
-            cond = cond | r.touchpoint.isin(touchpoints)
-        r = r.filter(cond.fill_null(False))
-    r = r.filter(r.kind.isin(["nps", "csat", "ces"]) & r.score.notnull())
-    return r.group_by("kind").aggregate(
+def survey_groups(resp: Any) -> Any:
+    """Per (stage, touchpoint, kind): n, promoters, detractors, top-2-box, sum and sum of squares of scores
+    (one query; ``survey_for_stage`` sums the groups of a stage)."""
+    r = resp.filter(resp.kind.isin(["nps", "csat", "ces"]) & resp.score.notnull())
+    return r.group_by(["stage", "touchpoint", "kind"]).aggregate(
         n=r.count(), promoters=(r.score >= 9).cast("int64").sum(), detractors=(r.score <= 6).cast("int64").sum(),
         top2=(r.score >= 4).cast("int64").sum(), s=r.score.sum(), ss=(r.score * r.score).sum())
+
+
+def survey_for_stage(groups: Any, stage: str, touchpoints: list[str]) -> Any:
+    """The per-kind totals of the responses of a stage (its own, or to one of its touchpoints)."""
+    g = groups[(groups["stage"] == stage) | groups["touchpoint"].isin(touchpoints)]
+    return g.groupby("kind", as_index=False)[["n", "promoters", "detractors", "top2", "s", "ss"]].sum()
 
 
 def nps_row(n: int, p: int, d: int, *, min_sample: int, confidence: float, **dims: Any) -> dict[str, Any]:
