@@ -29,7 +29,8 @@ def funnel_people(ev: Any, steps: list[Any], *, window_s: float, strict: bool = 
     ``steps`` are boolean Ibis expressions over ``ev`` (see ``prep.step_expr``)."""
     k = len(steps)
     marks = {f"_m{i}": s for i, s in enumerate(steps)}
-    t = ev.mutate(**marks, _dim=(dim_expr(ev, by).cast("string") if by else ibis.literal("all")))
+    # Only the columns the funnel needs travel on (the JSON columns are costly to carry through a window).
+    t = ev.select("person_id", "timestamp", "seq", **marks, _dim=(dim_expr(ev, by).cast("string") if by else ibis.literal("all")))
     if strict:
         t = with_rank(t).filter(ibis.or_(*[t[m] for m in marks]))
     else:

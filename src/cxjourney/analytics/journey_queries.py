@@ -27,9 +27,9 @@ def _orders(ev: Any) -> Any:
 def _progress(ctx: QueryContext, p: Any, journey: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Stage progress totals and reach rows (period 'all' for progress; reach by period/by)."""
     ev = events(ctx, p)
-    with materialized(stages.annotated(ev, journey)) as t:
+    with materialized(stages.annotated(ev, journey, by=getattr(p, "by", None))) as t:
         prog = records(stages.stage_progress(t, journey, _orders(ev)))[0]
-        reach = records(stages.touchpoint_reach(t, period=getattr(p, "period", "all"), by=getattr(p, "by", None)))
+        reach = records(stages.touchpoint_reach(t, period=getattr(p, "period", "all")))
     return prog, reach
 
 

@@ -16,9 +16,9 @@ from cxjourney.analytics.sessions import sessionize
 START, END, EXIT, ENTRY, OTHER = "(start)", "(end)", "(exit)", "(entry)", "(other)"
 
 
-def labelled(ev: Any, label: Any) -> Any:
+def labelled(ev: Any, label: Any, *keep: str) -> Any:
     """Events with a ``step`` label; events whose label is NULL (e.g. matching no touchpoint) are left out."""
-    t = ev.mutate(step=label)
+    t = ev.select("person_id", "timestamp", "seq", *keep, step=label)
     return t.filter(t.step.notnull())
 
 
@@ -26,7 +26,7 @@ def variants(ev: Any, label: Any, *, per_session: bool = False, timeout_minutes:
     """One row per distinct path (steps joined by ' > ') with ``count`` of persons (or sessions)."""
     if per_session:
         t = sessionize(ev, timeout_minutes=timeout_minutes)
-        t = labelled(t, label)
+        t = labelled(t, label, "session_no")
         keys = ["person_id", "session_no"]
     else:
         t = labelled(ev, label)
@@ -66,7 +66,7 @@ def paths_from(ev: Any, label: Any, at: Any, *, steps: int = 3, reverse: bool = 
     """Per person who ever reaches ``at`` (a boolean step expression): the ``steps`` events after their
     first match (or, ``reverse``, before it), as a path starting (ending) at the matched event. Paths that
     run out end in '(exit)' (start with '(entry)'). Returns ``path``, ``count``."""
-    t = labelled(ev.mutate(_at=at), label)
+    t = labelled(ev.mutate(_at=at), label, "_at")
     t = with_rank(t)
     anchor = t.filter(t._at).group_by("person_id").aggregate(_r0=t.rn.min())
     anchor = anchor.rename(_p="person_id")

@@ -33,10 +33,11 @@ def sessionize(ev: Any, *, timeout_minutes: int = 30) -> Any:
 def sessions(ev: Any, *, timeout_minutes: int = 30, by: list[str] | None = None) -> Any:
     """One row per session: person_id, session_no, start, end, duration_s, events, pages, interactions
     and ``dim`` (the breakdown value of the session's first event, e.g. its channel)."""
+    # Only the columns sessions need travel through the window (the JSON columns are costly to carry).
+    ev = ev.select("person_id", "timestamp", "seq", "type", "event",
+                   _d=(dim_expr(ev, by) if by else ibis.literal("all")).cast("string"))
     t = sessionize(ev, timeout_minutes=timeout_minutes)
-    dim = dim_expr(t, by) if by else ibis.literal("all")
-    t = t.mutate(_dim=ibis.ifelse(t._new == 1, dim.cast("string"), ibis.null("string")),
-                 _secs=t.timestamp.epoch_seconds())
+    t = t.mutate(_dim=ibis.ifelse(t._new == 1, t._d, ibis.null("string")), _secs=t.timestamp.epoch_seconds())
     return t.group_by(["person_id", "session_no"]).aggregate(
         start=t.timestamp.min(),
         end=t.timestamp.max(),
