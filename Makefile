@@ -31,11 +31,12 @@ $(VENV)/.installed: pyproject.toml
 
 setup: system-deps $(VENV)/.installed
 
-# Build the demo workspace once (seeded, deterministic), then serve it on http://127.0.0.1:8000.
+# Build the demo workspace once (seeded, deterministic for a given start; its six months end today), then serve
+# it on http://127.0.0.1:8000.
 demo-data: setup
 	@if [ ! -f $(DEMO_DIR)/.cxjourney/demo-built ]; then \
 	  $(CXJ) init $(DEMO_DIR) && \
-	  $(CXJ) demo $(DEMO_DIR) --force && \
+	  $(CXJ) demo $(DEMO_DIR) --force --start $$(date -u -d "-183 days" +%F) && \
 	  echo "$(DEMO_PASSWORD)" | $(CXJ) users add $(DEMO_USER) --role admin -w $(DEMO_DIR) && \
 	  touch $(DEMO_DIR)/.cxjourney/demo-built; \
 	fi

@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     commit_interval_ms: float = Field(default=5.0, ge=0, description="Group commit: longest wait to gather requests.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed to post events.")
     clv_refresh_hours: float = Field(default=0, ge=0, description="Refresh stored CLV scores every N hours (0: off).")
+    alert_window_days: int = Field(default=7, ge=1, description="Alerts: the current window whose scores are checked for a drop.")
+    alert_baseline_days: int = Field(default=28, ge=1, description="Alerts: the baseline window just before the current one.")
+    alert_alpha: float = Field(default=0.05, gt=0, lt=1, description="Alerts: a drop alerts when its BH-adjusted p-value is below this.")
+    alert_lookback_days: int = Field(default=30, ge=1, description="Alerts: detractor answers at most this many days old become cases.")
+    alert_interval_minutes: float = Field(default=0, ge=0, description="The server runs the alert check every N minutes (0: off).")
+    alert_webhooks: list[str] = Field(default_factory=list, description="URLs every new alert is POSTed to as JSON.")
+    alert_emails: list[str] = Field(default_factory=list, description="Addresses new alerts are e-mailed to (needs smtp_host).")
+    smtp_host: str | None = Field(default=None, description="SMTP server for alert e-mails (unset: no e-mail).")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_from: str = Field(default="cxjourney@localhost", description="Sender address of alert e-mails.")
 
     @classmethod
     def settings_customise_sources(

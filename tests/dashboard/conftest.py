@@ -69,7 +69,7 @@ def demo_events(n_people: int = 40) -> list[dict[str, Any]]:
         uid = f"u{p}"
         t = BASE + timedelta(days=p % 28, minutes=p)
 
-        def add(kind: str, dt: int, **kw: Any) -> None:
+        def add(kind: str, dt: int, uid: str = uid, t: datetime = t, **kw: Any) -> None:
             ev.append({"type": kind, "userId": uid, "timestamp": (t + timedelta(minutes=dt)).isoformat() + "Z",
                        "messageId": f"m-{uid}-{len(ev)}", **kw})
 
@@ -92,7 +92,7 @@ def _start(ws: Path) -> DashServer:
 
     from cxjourney.api.app import create_app
     from cxjourney.config import load_settings
-    from cxjourney.security.keys import add_user, create_key
+    from cxjourney.security.keys import create_key
     from cxjourney.storage import connect
 
     with __import__("socket").socket() as s:
@@ -144,3 +144,14 @@ def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashServer]:
     finally:
         srv.server.should_exit = True
         srv.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture(scope="session")
+def make_workspace() -> Any:
+    """build_workspace: a small workspace with the three users, for tests that run their own server."""
+    return build_workspace

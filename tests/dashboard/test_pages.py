@@ -162,7 +162,7 @@ def test_language_switch_changes_text_and_number_format(dash):
 
 
 def test_bearer_token_reads_a_json_twin_and_session_reads_the_api(dash):
-    with httpx.Client(base_url=dash.url, headers={"Authorization": f"Bearer {dash.admin_token}"}) as c:
+    with httpx.Client(base_url=dash.url, headers={"Authorization": f"Bearer {dash.admin_token}"}, timeout=120) as c:
         assert c.get("/dashboard/overview.json").json()["page"] == "overview"
     with dash.login("olga") as c:
         assert c.get("/api/v1/summary").json()["rows"][0]["responses"] == 68

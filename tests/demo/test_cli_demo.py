@@ -16,6 +16,8 @@ def test_demo_command_creates_a_workspace_and_refuses_to_overwrite(tmp_path):
     assert res.exit_code == 0, res.output
     counts = json.loads(res.stdout)
     assert counts["events"] >= 4000 and counts["customers"] == 60
+    # Customer scores come with the demo; 60 customers are too few to fit BG/NBD, and the output says so.
+    assert counts["customer_scores"] == 0 and "repeat" in counts["scores_skipped"]
     assert (ws / "cxjourney.toml").exists() and (ws / "journeys" / "online-store.yaml").exists()
 
     again = runner.invoke(build(), ["demo", str(ws), "--customers", "60", "--events", "4000"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +12,7 @@ from cxjourney.config import Settings
 from cxjourney.ingest.normalize import normalize
 from cxjourney.ingest.responses import store_responses
 from cxjourney.ingest.writer import EventWriter
-from cxjourney.metrics.stats import benjamini_hochberg, diff_proportions, mean_interval, nps_interval
+from cxjourney.metrics.stats import benjamini_hochberg, diff_proportions, mean_interval
 from cxjourney.query import QueryContext, run_query
 from cxjourney.storage import memory_store
 
@@ -47,16 +46,6 @@ def test_nps_counts_9_and_10_as_promoters_and_0_to_6_as_detractors(store: Any) -
     (row,) = run_query(_ctx(store), "nps", {}).rows
     assert (row["promoters"], row["passives"], row["detractors"], row["n"]) == (2, 2, 2, 6)
     assert row["value"] == 0.0 and "insufficient_sample" in row["flags"]
-
-
-def test_nps_interval_matches_the_adjusted_wald_formula() -> None:
-    # 50 promoters, 20 detractors of 100: p' = 50.75/103, d' = 20.75/103, Var = [p'+d'-(p'-d')^2]/103 (Rocks 2016).
-    value, lo, hi = nps_interval(50, 20, 100, 0.95)
-    p, d = 50.75 / 103, 20.75 / 103
-    half = 1.959964 * math.sqrt((p + d - (p - d) ** 2) / 103)
-    assert value == pytest.approx(30.0)
-    assert lo == pytest.approx(100 * (p - d - half), abs=1e-3) and hi == pytest.approx(100 * (p - d + half), abs=1e-3)
-    assert hi - lo == pytest.approx(30.15, abs=0.05)  # at n=100 an NPS of 30 is really 30 +- 15
 
 
 def test_csat_is_the_top_2_box_share_with_a_wilson_interval_and_a_mean(store: Any) -> None:
@@ -165,3 +154,25 @@ def test_periods_and_date_ranges_use_the_timezone_setting(store: Any) -> None:
     assert run_query(warsaw, "nps", {"period": "month"}).rows[0]["period"] == "2026-02-01"
     assert run_query(warsaw, "nps", {"from": "2026-02-01", "to": "2026-02-01"}).rows[0]["n"] == 1
     assert run_query(_ctx(store), "nps", {"from": "2026-02-01", "to": "2026-02-01"}).rows == []
+
+
+def test_a_misspelt_segment_trait_gets_a_note_and_no_comparison_with_nothing(store: Any) -> None:
+    _put(store, _answers("nps", [9, 10, 3] * 20))
+    res = run_query(_ctx(store), "nps", {"by": ["segment:plann"]})
+    assert [r["segment:plann"] for r in res.rows] == [None] and "plann" in res.meta["notes"][0]
+    res = run_query(_ctx(store), "score_change", {"metric": "nps", "compare": "segment", "by": ["segment:plann"]})
+    assert res.rows == [] and any("only one group" in n for n in res.meta["notes"])
+
+
+def test_shortcut_filters_survey_channel_and_segment_narrow_every_score(store: Any) -> None:
+    # The dashboard passes its survey, channel and segment boxes as these parameters.
+    _put(store, _answers("nps", [10] * 5, channel="email", users=[f"v{i}" for i in range(5)]))
+    _put(store, _answers("nps", [0] * 3, start=50, channel="widget", users=[f"n{i}" for i in range(3)]))
+    store.writer.write([normalize({"type": "identify", "userId": f"v{i}", "traits": {"segment": "vip", "plan": "pro"}}, 0, received_at=NOW)
+                        for i in range(5)])
+    ctx = _ctx(store)
+    assert run_query(ctx, "nps", {"channel": "widget"}).rows[0]["n"] == 3
+    assert run_query(ctx, "nps", {"segment": "vip"}).rows[0]["value"] == 100.0
+    assert run_query(ctx, "nps", {"segment": "plan:pro", "survey": "s-nps"}).rows[0]["n"] == 5
+    assert run_query(ctx, "nps", {"survey": "other"}).rows == []
+    assert run_query(ctx, "response_rate", {"channel": "widget"}).rows == []

@@ -163,3 +163,24 @@ def test_widget_config_lists_widget_surveys_for_the_write_key(live_server: Any) 
     assert "innerHTML" not in js.text
 
 
+
+
+def test_sampling_asks_the_configured_share_and_the_same_people_on_every_page(live_server: Any) -> None:
+    from datetime import datetime
+
+    from cxjourney.surveys.answers import sampled
+
+    # relationship-nps has sample_rate 0.2. The draw is a hash of (person, survey, fatigue window).
+    now = datetime(2026, 3, 1)
+    share = sum(sampled(f"p{i}", "relationship-nps", 0.2, now=now, days=30) for i in range(20_000)) / 20_000
+    assert 0.19 < share < 0.21
+    clock, days = live_server.app.state.clock(), live_server.settings.survey_fatigue_days
+    draw = {f"visitor-{i}": sampled(f"visitor-{i}", "relationship-nps", 0.2, now=clock, days=days) for i in range(200)}
+    people = [v for v, yes in draw.items() if yes][:3] + [v for v, yes in draw.items() if not yes][:3]
+    answers = [_post(live_server, "/w/show", {"survey": "relationship-nps", "anonymousId": v}).json() for v in people]
+    assert [a["show"] for a in answers] == [True] * 3 + [False] * 3
+    assert {a["reason"] for a in answers[3:]} == {"not_sampled"}
+    again = _post(live_server, "/w/show", {"survey": "relationship-nps", "anonymousId": people[3]}).json()
+    assert again["reason"] == "not_sampled"  # reloading the page does not re-draw
+    shown = _rows(live_server, "SELECT person_id FROM events WHERE event = 'Survey Shown' ORDER BY seq")
+    assert [r[0] for r in shown] == people[:3]  # people outside the sample leave no trace and may be asked by another survey

@@ -126,3 +126,57 @@ def test_imported_answers_without_touchpoint_get_their_surveys_touchpoint_and_st
     r = runner.invoke(build(), ["metrics", "ces", "--by", "touchpoint,stage", "--json", "-w", str(workspace)])
     (row,) = json.loads(r.stdout)["rows"]
     assert (row["touchpoint"], row["stage"]) == ("support", "retention")
+
+
+def test_links_skip_people_any_channel_asked_within_the_fatigue_window(workspace: Path, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    f = tmp_path / "widget-answers.csv"
+    f.write_text(f"user_id,survey_id,question_id,score,channel,timestamp\nc1,support-ces,ces,6,widget,{yesterday}\n", encoding="utf-8")
+    assert json.loads(runner.invoke(build(), ["import", "responses", str(f), "--json", "-w", str(workspace)]).stdout)["accepted"] == 1
+    r = runner.invoke(build(), ["surveys", "link", "relationship-nps", "--person", "c1", "--person", "c2", "--json", "-w", str(workspace)])
+    out = json.loads(r.stdout)
+    assert r.exit_code == 0 and [x["person"] for x in out["links"]] == ["c2"] and "sig=" in out["links"][0]["url"]
+    assert [x["person"] for x in out["skipped"]] == ["c1"] and out["skipped"][0]["last_asked"].startswith(yesterday[:10])
+    r = runner.invoke(build(), ["surveys", "link", "relationship-nps", "--person", "c1", "-w", str(workspace)])
+    assert r.exit_code == 1 and "skipped c1" in r.output
+    r = runner.invoke(build(), ["surveys", "link", "relationship-nps", "--person", "c1", "--force", "-w", str(workspace)])
+    assert r.exit_code == 0 and "/s/relationship-nps?u=c1&sig=" in r.output
+
+
+def test_import_with_kind_reads_foreign_questions_and_rejects_scores_off_the_scale(workspace: Path, tmp_path: Path) -> None:
+    f = tmp_path / "old-tool.csv"
+    f.write_text("id,email,survey,q,rating,text,when\n"
+                 "a1,x@example.com,old-tool,likely,9,Great,2026-10-02 10:00\n"
+                 "a2,y@example.com,old-tool,likely,11,,2026-10-02 11:00\n"
+                 "a3,z@example.com,old-tool,likely,8.5,,2026-10-03\n"
+                 "a4,w@example.com,old-tool,likely,3,<script>alert(1)</script>,2026-10-03\n", encoding="utf-8")
+    maps = ["--map", "response_id=id", "--map", "user_id=email", "--map", "survey_id=survey", "--map", "question_id=q",
+            "--map", "score=rating", "--map", "comment=text", "--map", "timestamp=when"]
+    r = runner.invoke(build(), ["import", "responses", str(f), "--kind", "nps", "--json", "-w", str(workspace), *maps])
+    rep = json.loads(r.stdout)
+    assert (rep["accepted"], rep["rejected"]) == (2, 2)
+    assert [(e["line"], e["field"], e["value"]) for e in rep["errors"]] == [(3, "score", "11"), (4, "score", "8.5")]
+    assert "whole number from 0 to 10" in rep["errors"][1]["message"]
+    again = json.loads(runner.invoke(build(), ["import", "responses", str(f), "--kind", "nps", "--json", "-w", str(workspace), *maps]).stdout)
+    assert (again["accepted"], again["duplicates"]) == (0, 2)  # nothing stored twice
+    r = runner.invoke(build(), ["metrics", "nps", "--by", "survey", "--json", "-w", str(workspace)])
+    (row,) = json.loads(r.stdout)["rows"]
+    assert (row["survey"], row["promoters"], row["detractors"], row["n"]) == ("old-tool", 1, 1, 2)
+
+
+def test_score_distribution_defaults_to_the_score_question_of_the_survey(workspace: Path, tmp_path: Path) -> None:
+    from cxjourney.cli.client import open_client
+
+    f = tmp_path / "ces.csv"
+    f.write_text("user_id,survey_id,question_id,score,timestamp\nc1,support-ces,ces,6,2026-01-02T10:00:00\n"
+                 "c2,support-ces,ces,2,2026-01-02T11:00:00\n", encoding="utf-8")
+    runner.invoke(build(), ["import", "responses", str(f), "--json", "-w", str(workspace)])
+    client = open_client(workspace)
+    try:
+        res = client.run("score_distribution", {"survey": "support-ces"})
+        assert res.meta["kind"] == "ces" and [(r["score"], r["count"]) for r in res.rows] == [(2.0, 1), (6.0, 1)]
+        assert client.run("score_distribution", {}).meta["kind"] == "nps"
+    finally:
+        client.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,10 +50,13 @@ questions:
 """
 
 
-def _page(server: str, key: str, user: str) -> str:
+def _page(server: str, key: str, user: str, *, track_at_once: bool = False) -> str:
+    """A shop page embedding the widget with one script tag. ``track_at_once``: the page tracks
+    'Checkout Started' while it loads, before the widget has its configuration."""
+    tag = f'<script src="{server}/w/widget.js" data-key="{key}" data-user-id="{user}"{"" if track_at_once else " async"}></script>'
+    early = "<script>cxj.track('Checkout Started')</script>" if track_at_once else ""
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>shop</title></head><body>'
-            f'<button id="pay" onclick="cxj.track(\'Checkout Started\')">Pay</button>'
-            f'<script src="{server}/w/widget.js" data-key="{key}" data-user-id="{user}" async></script></body></html>')
+            f'<button id="pay" onclick="cxj.track(\'Checkout Started\')">Pay</button>{tag}{early}</body></html>')
 
 
 @pytest.fixture
@@ -83,8 +85,9 @@ def site(live_server: Any) -> Iterator[dict[str, Any]]:
         th.join(timeout=10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium for the module; each test opens its own contexts (separate cookies and storage)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed")
     from playwright.sync_api import sync_playwright
@@ -103,73 +106,105 @@ def _sql(live: Any, sql: str) -> list[tuple[Any, ...]]:
         return st.con.execute(sql).fetchall()
 
 
-def _wait_for(fn: Any, timeout: float = 10.0) -> Any:
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.1)
-    return fn()
+def _answer_of(path: str) -> Any:
+    return lambda r: r.url.split("?")[0].endswith(path) and r.request.method == "POST"
 
 
 def test_widget_asks_after_its_trigger_stores_the_answer_records_dismissal_and_respects_fatigue(
         live_server: Any, site: dict[str, Any], browser: Any) -> None:
+    # Synchronisation is on observable state only (cxj.ready, cxj.decisions, the widget's own HTTP answers,
+    # the dialog appearing); the server answers /w/respond only after the rows are committed.
     ws = live_server.settings.workspace
     (ws / "surveys" / "widget-test.yaml").write_text(TEST_SURVEY, encoding="utf-8")
     (ws / "surveys" / "widget-url.yaml").write_text(SECOND_SURVEY, encoding="utf-8")
     site["pages"]["/alice"] = _page(live_server.url, live_server.write_key, "alice")
-    site["pages"]["/bob"] = _page(live_server.url, live_server.write_key, "bob")
+    site["pages"]["/bob"] = _page(live_server.url, live_server.write_key, "bob", track_at_once=True)
     site["pages"]["/page2"] = _page(live_server.url, live_server.write_key, "alice")
 
     ctx = browser.new_context()
     page = ctx.new_page()
     page.goto(site["url"] + "/alice")
-    page.wait_for_function("window.cxj && window.cxj.loaded")
-    page.wait_for_timeout(800)
-    assert page.locator("[role=dialog]").count() == 0  # nothing before the trigger
+    page.wait_for_function("window.cxj && window.cxj.ready")
+    # Armed but not triggered: the server was never asked and nothing is shown.
+    assert page.evaluate("cxj.decisions.length") == 0 and page.locator("[role=dialog]").count() == 0
     page.click("#pay")
     dialog = page.get_by_role("dialog", name="Checkout feedback")
     dialog.wait_for(timeout=10_000)
+    assert page.evaluate("cxj.decisions") == [{"survey": "widget-test", "show": True, "reason": None}]
     page.keyboard.press("ArrowRight")  # keyboard: focus starts on the first score; arrows move within the radio group
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     assert page.evaluate("document.activeElement.value") == "4"
     page.get_by_label("Tell us more").fill("<b>bold</b> is fine")
-    dialog.get_by_role("button", name="Send").click()
+    with page.expect_response(_answer_of("/w/respond")) as sent:
+        dialog.get_by_role("button", name="Send").click()
+    assert sent.value.json()["stored"] == 2
     page.get_by_role("status").wait_for(timeout=10_000)
-    rows = _wait_for(lambda: _sql(live_server, "SELECT question_id, score, comment, person_id, touchpoint, channel FROM responses ORDER BY 1"))
+    rows = _sql(live_server, "SELECT question_id, score, comment, person_id, touchpoint, channel FROM responses ORDER BY 1")
     assert rows == [("comment", None, "<b>bold</b> is fine", "alice", "checkout", "widget"),
                     ("csat", 4.0, None, "alice", "checkout", "widget")]
 
-    # Another person (another browser) dismisses the survey with Escape: recorded, and remembered in the browser.
+    # Another person (another browser) whose page tracks the event while the widget is still loading: the
+    # event is kept until the triggers are armed. Bob dismisses with Escape: recorded, and remembered.
     bob_ctx = browser.new_context()
     bob = bob_ctx.new_page()
     bob.goto(site["url"] + "/bob")
-    bob.wait_for_function("window.cxj && window.cxj.loaded")
-    bob.click("#pay")
-    bob.get_by_role("dialog").wait_for(timeout=10_000)
-    bob.keyboard.press("Escape")
+    bob.get_by_role("dialog", name="Checkout feedback").wait_for(timeout=10_000)
+    with bob.expect_response(_answer_of("/w/dismiss")) as gone:
+        bob.keyboard.press("Escape")
+    assert gone.value.json()["recorded"] == 1
     assert bob.locator("[role=dialog]").count() == 0
-    dismissed = _wait_for(lambda: _sql(live_server, "SELECT person_id, json_extract_string(properties, '$.survey_id') FROM events "
-                                                    "WHERE event = 'Survey Dismissed'"))
-    assert dismissed == [("bob", "widget-test")]
     assert bob.evaluate("localStorage.getItem('cxj_dis_widget-test') !== null")
+    dismissed = _sql(live_server, "SELECT person_id, json_extract_string(properties, '$.survey_id') FROM events "
+                                  "WHERE event = 'Survey Dismissed'")
+    assert dismissed == [("bob", "widget-test")]
     bob_ctx.close()
 
-    # Alice was asked minutes ago: the fatigue cap stops the second survey (its URL trigger fires at once).
-    answers: list[dict[str, Any]] = []
+    # Alice was asked moments ago: the fatigue cap stops the second survey (its URL trigger fires at once).
     p2 = ctx.new_page()
-    p2.on("response", lambda r: answers.append(r.json()) if r.url.endswith("/w/show") else None)
     p2.goto(site["url"] + "/page2")
-    _wait_for(lambda: answers, timeout=10)
-    p2.wait_for_timeout(500)
-    assert answers and answers[0]["show"] is False and answers[0]["reason"] == "fatigue"
+    p2.wait_for_function("window.cxj && cxj.decisions.length > 0")
+    assert p2.evaluate("cxj.decisions") == [{"survey": "widget-url", "show": False, "reason": "fatigue"}]
     assert p2.locator("[role=dialog]").count() == 0
     shown = _sql(live_server, "SELECT person_id, json_extract_string(properties, '$.survey_id') FROM events "
                               "WHERE event = 'Survey Shown' ORDER BY seq")
     assert shown == [("alice", "widget-test"), ("bob", "widget-test")]
     ctx.close()
+
+
+EXIT_SURVEY = """\
+id: widget-exit
+name: {en: Before you go, pl: Zanim wyjdziesz}
+touchpoint: browse
+channels: [widget]
+widget:
+  triggers:
+    - {exit_intent: true}
+questions:
+  - id: csat
+    type: csat
+    text: {en: How was your visit, pl: Jak minęła wizyta}
+"""
+
+
+def test_widget_waits_for_consent_and_fires_on_exit_intent(live_server: Any, site: dict[str, Any], browser: Any) -> None:
+    (live_server.settings.workspace / "surveys" / "widget-exit.yaml").write_text(EXIT_SURVEY, encoding="utf-8")
+    site["pages"]["/consent"] = (
+        '<!doctype html><html lang="pl"><head><meta charset="utf-8"><title>shop</title></head><body><p>sklep</p>'
+        f'<script src="{live_server.url}/w/widget.js" data-key="{live_server.write_key}" data-user-id="dana" '
+        'data-require-consent="true"></script></body></html>')
+    page = browser.new_page()
+    page.goto(site["url"] + "/consent")
+    page.wait_for_function("window.cxj && window.cxj.ready")
+    # Without consent the widget does not even ask the server (checked synchronously: show() -> attempt()).
+    assert page.evaluate("cxj.show('widget-exit'), cxj.decisions.length") == 0
+    page.evaluate("cxj.consent(true)")
+    page.dispatch_event("html", "mouseout", {"clientY": 0})  # the pointer leaves the window at the top
+    dialog = page.get_by_role("dialog", name="Zanim wyjdziesz")  # Polish page, Polish texts
+    dialog.wait_for(timeout=10_000)
+    assert dialog.get_by_role("button", name="Wyślij").is_visible()
+    assert page.evaluate("cxj.decisions") == [{"survey": "widget-exit", "show": True, "reason": None}]
+    page.close()
 
 
 def test_hosted_page_works_by_keyboard_and_shows_a_script_comment_as_text(live_server: Any, browser: Any) -> None:

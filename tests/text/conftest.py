@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data"
+# The project corpus the default classifier is trained on (the query tests only need realistic comments).
+CORPUS = Path(__file__).resolve().parents[2] / "src" / "cxjourney" / "text" / "corpus"
 # The example journey's touchpoints (src/cxjourney/demo/template/journeys/online-store.yaml) and the
 # evaluation set's touchpoints that belong to them.
 TOUCHPOINT_OF = {"ads": "ad", "email": "email", "website": "home", "search": "browse", "product_page": "product",
@@ -19,7 +21,7 @@ TOUCHPOINT_OF = {"ads": "ad", "email": "email", "website": "home", "search": "br
 def comment_rows() -> list[dict[str, str]]:
     rows = []
     for lang in ("pl", "en"):
-        with (DATA / f"eval_{lang}.csv").open(encoding="utf-8") as fh:
+        with (CORPUS / f"{lang}.csv").open(encoding="utf-8") as fh:
             rows += [r for r in csv.DictReader(fh) if r["touchpoint"] in TOUCHPOINT_OF]
     return rows
 

@@ -25,7 +25,7 @@ def test_comment_analysis_holds_one_scored_masked_row_per_comment(ctx):
     assert len(rows) == n_comments > 400
     assert {r[0] for r in rows} == {"pl", "en"}
     assert {r[1] for r in rows} == {"negative", "neutral", "positive"}
-    assert {r[2] for r in rows} == {"lexicon-v1"}
+    assert {r[2] for r in rows} == {"project-v1"}
 
 
 def test_emotion_curve_follows_the_journey_order_with_intervals_and_n(ctx):
@@ -120,3 +120,11 @@ def test_masked_roles_never_see_pii_and_admin_does(text_workspace):
             assert bool(run_query(c, "comment_search", {"q": "example"}).rows) is raw
     finally:
         store.close()
+
+
+def test_search_rows_carry_survey_theme_and_the_responses_score(ctx):
+    res = run_query(ctx, "comment_search", {"q": "kurier", "limit": 5})
+    assert res.rows
+    for row in res.rows:
+        assert row["survey_id"] == "s1" and isinstance(row["theme"], str | None)
+        assert "score" in row and "score_kind" in row

@@ -49,3 +49,12 @@ def revoke(key_id: str, request: Request, who: Principal = Depends(admin)) -> di
 def users(body: UserRequest, request: Request, who: Principal = Depends(admin)) -> dict[str, Any]:
     add_user(request.app.state.store, body.username, body.role, body.password, body.language)
     return {"ok": True}
+
+
+@router.delete("/persons/{person}", responses=responses(400, 401, 403, 404),
+               summary="GDPR erasure: delete everything about a person (user id, anonymous id or e-mail)")
+def erase(person: str, request: Request, dry_run: bool = False, who: Principal = Depends(admin)) -> dict[str, Any]:
+    from cxjourney.ingest.erase import erase_person
+
+    st = request.app.state
+    return {"ok": True, **erase_person(st.store, person, writer=getattr(st, "writer", None), dry_run=dry_run)}

@@ -128,6 +128,7 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     app.include_router(__import__("cxjourney.api.routes_surveys", fromlist=["router"]).router)
     __import__("cxjourney.api.routes_models", fromlist=["install"]).install(app)
     from cxjourney.api import routes_text; app.include_router(routes_text.router)  # noqa: E702
+    __import__("cxjourney.api.routes_alerts", fromlist=["install"]).install(app)
     from cxjourney.dashboard import install as install_dashboard
     install_dashboard(app)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +24,7 @@ AGENT_QUERIES = {"person_history", "customer_360", "store_summary"}
 class QueryRequest(BaseModel):
     query: str = Field(description="Registered query name (GET /api/v1/queries lists them).")
     params: dict[str, Any] = Field(default_factory=dict)
+    now: datetime | None = Field(default=None, description="Evaluate as of this moment (UTC); default: the server's clock.")
 
 
 @router.get("/queries", responses=ERRS, summary="List the registered queries and their parameters")
@@ -41,7 +43,8 @@ def _check_role(who: Principal, name: str) -> None:
 @router.post("/query", response_model=Result, responses=ERRS, summary="Run any registered query")
 def post_query(body: QueryRequest, request: Request, who: Principal = Depends(reader)) -> Result:
     _check_role(who, body.query)
-    return run_query(query_context(request, who), body.query, body.params)
+    now = body.now.astimezone(UTC).replace(tzinfo=None) if body.now and body.now.tzinfo else body.now
+    return run_query(query_context(request, who, now), body.query, body.params)
 
 
 @router.get("/query/{name}", response_model=Result, responses=ERRS, summary="Run a query with parameters in the URL")

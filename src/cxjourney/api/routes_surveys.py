@@ -9,10 +9,10 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, ORJSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from cxjourney.api.deps import basic_username, reader
-from cxjourney.api.errors import responses
+from cxjourney.api.errors import FastJSON, responses
 from cxjourney.errors import CXJError, NotFound, Unauthorized, ValidationFailed
 from cxjourney.ingest.responses import store_responses
 from cxjourney.security.keys import Principal
@@ -85,14 +85,14 @@ def submit(request: Request, survey_id: str, body: dict[str, Any], *, channel: s
 
 
 @router.post("/api/v1/surveys/{survey_id}/responses", responses=ERRS, summary="Submit a survey response (write key)")
-async def post_response(survey_id: str, request: Request) -> ORJSONResponse:
+async def post_response(survey_id: str, request: Request) -> FastJSON:
     """Body: ``{"response_id", "userId"|"anonymousId", "answers": {question: value}, "channel", "language"}``.
     The same response_id sent again stores nothing twice and answers ``duplicate: true``."""
     body = _json_body(await request.body(), request.app.state.settings.max_event_bytes)
     _auth(request, body)
     from starlette.concurrency import run_in_threadpool
 
-    return ORJSONResponse(await run_in_threadpool(submit, request, survey_id, body, channel="api"))
+    return FastJSON(await run_in_threadpool(submit, request, survey_id, body, channel="api"))
 
 
 # ---- the on-site widget -----------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def widget_js() -> Response:
 
 
 @router.get("/w/config", responses=ERRS, summary="Widget configuration: surveys offered on the site (write key)")
-def widget_config(request: Request) -> ORJSONResponse:
+def widget_config(request: Request) -> FastJSON:
     _auth(request, {})
     cat = cached_catalogue(request.app.state.settings)
     out = []
@@ -120,7 +120,7 @@ def widget_config(request: Request) -> ORJSONResponse:
                            "choices": [{"id": c.id, "text": c.text.model_dump()} for c in q.choices], "max_length": q.max_length,
                            "show_if": list(q.show_if.bounds()) + [q.show_if.question] if q.show_if else None} for q in s.questions],
         })
-    return ORJSONResponse({"ok": True, "surveys": out, "fatigue_days": request.app.state.settings.survey_fatigue_days})
+    return FastJSON({"ok": True, "surveys": out, "fatigue_days": request.app.state.settings.survey_fatigue_days})
 
 
 def _show(request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -150,13 +150,13 @@ def _show(request: Request, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/w/show", responses=ERRS, summary="May this person be asked now? Records 'Survey Shown' when yes (write key)")
-async def widget_show(request: Request) -> ORJSONResponse:
+async def widget_show(request: Request) -> FastJSON:
     """The server decides: consent, channel, fatigue cap across every channel (survey_fatigue_days), sampling."""
     from starlette.concurrency import run_in_threadpool
 
     body = _json_body(await request.body(), 64 * 1024)
     _auth(request, body)
-    return ORJSONResponse(await run_in_threadpool(_show, request, body))
+    return FastJSON(await run_in_threadpool(_show, request, body))
 
 
 def _dismiss(request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -171,16 +171,16 @@ def _dismiss(request: Request, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/w/dismiss", responses=ERRS, summary="Record 'Survey Dismissed' (write key)")
-async def widget_dismiss(request: Request) -> ORJSONResponse:
+async def widget_dismiss(request: Request) -> FastJSON:
     from starlette.concurrency import run_in_threadpool
 
     body = _json_body(await request.body(), 64 * 1024)
     _auth(request, body)
-    return ORJSONResponse(await run_in_threadpool(_dismiss, request, body))
+    return FastJSON(await run_in_threadpool(_dismiss, request, body))
 
 
 @router.post("/w/respond", responses=ERRS, summary="Submit a widget response (write key)")
-async def widget_respond(request: Request) -> ORJSONResponse:
+async def widget_respond(request: Request) -> FastJSON:
     from starlette.concurrency import run_in_threadpool
 
     body = _json_body(await request.body(), request.app.state.settings.max_event_bytes)
@@ -188,7 +188,7 @@ async def widget_respond(request: Request) -> ORJSONResponse:
     survey = body.get("survey")
     if not isinstance(survey, str):
         raise ValidationFailed("survey is required", errors=[{"field": "survey", "message": "missing"}])
-    return ORJSONResponse(await run_in_threadpool(submit, request, survey, body, channel="widget"))
+    return FastJSON(await run_in_threadpool(submit, request, survey, body, channel="widget"))
 
 
 # ---- the hosted page --------------------------------------------------------------------------------

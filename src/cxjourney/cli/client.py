@@ -31,17 +31,18 @@ class LocalClient:
 
 
 class RemoteClient:
-    def __init__(self, settings: Settings, token: str):
+    def __init__(self, settings: Settings, token: str, base_url: str | None = None):
         self.settings = settings
         self.mode = "server"
-        self.http = httpx.Client(base_url=settings.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=600)
+        self.base_url = base_url or settings.base_url
+        self.http = httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=600)
 
     def request(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
         try:
             r = self.http.request(method, path, **kw)
         except httpx.HTTPError as exc:
             raise WorkspaceLocked(
-                f"the workspace is locked by another process and no server answers at {self.settings.base_url}: {exc}"
+                f"the workspace is locked by another process and no server answers at {self.base_url}: {exc}"
             ) from exc
         body = r.json()
         if r.status_code >= 400:
@@ -49,7 +50,10 @@ class RemoteClient:
         return body
 
     def run(self, name: str, params: dict[str, Any] | None = None, *, now: datetime | None = None) -> Result:
-        body = self.request("POST", "/api/v1/query", json={"query": name, "params": params or {}})
+        payload: dict[str, Any] = {"query": name, "params": params or {}}
+        if now is not None:
+            payload["now"] = now.isoformat()
+        body = self.request("POST", "/api/v1/query", json=payload)
         return Result.model_validate(body)
 
     def close(self) -> None:
@@ -67,4 +71,5 @@ def open_client(workspace: str | Path = ".", *, write: bool = False) -> LocalCli
         token = Workspace(settings).cli_token()
         if not token:
             raise
-        return RemoteClient(settings, token)
+        ws = Workspace(settings)
+        return RemoteClient(settings, token, ws.server_url())

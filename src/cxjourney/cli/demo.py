@@ -25,6 +25,19 @@ def _parse_start(value: str) -> date:
         ) from None
 
 
+def _scores(store: object, settings: object, end: str) -> dict[str, object]:
+    """Customer scores (BG/NBD + Gamma-Gamma CLV, P(alive)) as of the end of the period, so the customer
+    views have them at once; a demo too small to fit the model is left without (and says why)."""
+    from cxjourney.errors import CXJError
+    from cxjourney.models.workspace import refresh_scores
+
+    try:
+        done = refresh_scores(store, settings, now=datetime.fromisoformat(end))
+    except CXJError as exc:
+        return {"customer_scores": 0, "scores_skipped": exc.message}
+    return {"customer_scores": done["customers"]}
+
+
 @app.command("demo")
 @handle_errors
 def demo(
@@ -66,6 +79,7 @@ def demo(
 
                 counts = generate(store, seed=seed, customers=customers, events=events, start=first_day,
                                   months=months, force=force, progress=report)
+        counts.update(_scores(store, settings, counts["end"]))
     finally:
         store.close()
     counts["seconds"] = round(time.perf_counter() - t0, 1)

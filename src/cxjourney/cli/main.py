@@ -66,7 +66,16 @@ def serve(workspace: Path = WorkspaceOpt, host: str = typer.Option(None, help="O
         raise CXJError(f"no workspace at {settings.workspace}: run 'cxjourney init {workspace}' first")
     app_ = create_app(settings)
     console.print(f"cxjourney {__version__} serving [bold]{settings.workspace}[/bold] on {settings.base_url}")
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    from cxjourney.workspace import Workspace
+
+    # Where this server answers, so that CLI commands on the workspace reach it even with --host/--port.
+    ws = Workspace(settings)
+    app_.state.startup_hooks.append(lambda _app: ws.record_server(settings.host, settings.port))
+    app_.state.shutdown_hooks.append(lambda _app: ws.forget_server())  # uvicorn re-raises SIGTERM after shutdown
+    try:
+        uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    finally:
+        ws.forget_server()
 
 
 @app.command()
@@ -136,6 +145,36 @@ def _admin_store(workspace: Path):  # type: ignore[no-untyped-def]
     from cxjourney.storage import connect
 
     return connect(load_settings(workspace))
+
+
+@app.command()
+@handle_errors
+def erase(person: str = typer.Argument(..., help="User id, anonymous id or e-mail of the person."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be deleted; delete nothing."),
+          yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+          workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """GDPR erasure: delete a person's events, answers, comments, scores and ids, under every stitched id."""
+    from urllib.parse import quote
+
+    from cxjourney.ingest.erase import erase_person
+
+    if not dry_run and not yes and not typer.confirm(f"Erase everything about {person!r}? This cannot be undone"):
+        raise typer.Exit(1)
+    c = open_client(workspace, write=True)
+    try:
+        if c.mode == "local":
+            out = erase_person(c.store, person, dry_run=dry_run)  # type: ignore[union-attr]
+        else:
+            out = c.request("DELETE", f"/api/v1/admin/persons/{quote(person, safe='')}", params={"dry_run": dry_run})  # type: ignore[union-attr]
+            out.pop("ok", None)
+    finally:
+        c.close()
+    if as_json:
+        print_json(out)
+        return
+    verb = "would remove" if dry_run else "removed"
+    console.print(f"person {out['person_id']} (ids: {', '.join(out['ids'])}): {verb} "
+                  + (", ".join(f"{n} from {t}" for t, n in sorted(out["removed"].items())) or "nothing"))
 
 
 @keys_app.command("create")
@@ -219,11 +258,11 @@ def build() -> typer.Typer:
     app.add_typer(__import__("cxjourney.cli.surveys", fromlist=["app"]).app, name="surveys")
     app.add_typer(__import__("cxjourney.cli.metrics", fromlist=["app"]).app, name="metrics")
     app.add_typer(__import__("cxjourney.cli.clv", fromlist=["app"]).app, name="clv")
-    from cxjourney.cli import text as text_cli; app.add_typer(text_cli.app, name="text")  # noqa: E702
-    from cxjourney.cli import analytics as analytics_cli; analytics_cli.register(app, journeys_app)  # noqa: E702
-    from cxjourney.cli import demo as demo_cli  # noqa: E402
-
-    app.command("demo")(demo_cli.demo)
+    app.add_typer(__import__("cxjourney.cli.text", fromlist=["app"]).app, name="text")
+    app.add_typer(__import__("cxjourney.cli.alerts", fromlist=["app"]).app, name="alerts")
+    app.command("demo")(__import__("cxjourney.cli.demo", fromlist=["demo"]).demo)
+    app.command("report")(__import__("cxjourney.cli.report", fromlist=["report"]).report)
+    __import__("cxjourney.cli.analytics", fromlist=["register"]).register(app, journeys_app)
     return app
 
 

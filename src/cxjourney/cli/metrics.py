@@ -55,6 +55,8 @@ def _run(name: str, params: dict[str, Any], workspace: Path, as_json: bool, colu
                       f"figures with n < {meta.get('min_sample')} show 'n too small'[/dim]", highlight=False)
     if "n" in meta:
         console.print(f"[dim]n = {fmt(meta['n'])}[/dim]")
+    for note in meta.get("notes") or []:
+        console.print(f"[yellow]note[/yellow]: {note}", highlight=False)
 
 
 def _score_cmd(kind: str, columns: list[str]):  # one command per score, same options

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import typer
@@ -60,12 +61,17 @@ def list_(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
 @app.command("link")
 @handle_errors
 def link(survey: str = typer.Argument(..., help="Survey id."),
-         person: str = typer.Option(..., "--person", help="The respondent's user id."),
+         person: list[str] = typer.Option([], "--person", help="The respondent's user id (repeatable)."),
+         persons_file: Path = typer.Option(None, "--persons-file", help="A text file with one user id per line (an e-mail campaign)."),
          channel: str = typer.Option("email", "--channel", help="email or link (recorded with the answer)."),
          lang: str = typer.Option(None, "--lang", help="en or pl (default: the browser's language)."),
          base_url: str = typer.Option(None, "--base-url", help="Public address of the server (default: host:port setting)."),
+         force: bool = typer.Option(False, "--force", help="Make links even for people asked within survey_fatigue_days."),
          workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
-    """Print a signed personal link to the hosted survey page (/s/<survey>?u=<person>&sig=...)."""
+    """Print signed personal links to the hosted survey page (/s/<survey>?u=<person>&sig=...), one per line,
+    skipping people any channel asked within survey_fatigue_days (the fatigue cap; --force overrides).
+    Exit status 1 when every person was skipped."""
+    from cxjourney.cli.client import open_client
     from cxjourney.config import load_settings
     from cxjourney.errors import ValidationFailed
     from cxjourney.surveys import catalogue
@@ -77,8 +83,38 @@ def link(survey: str = typer.Argument(..., help="Survey id."),
         raise ValidationFailed(f"unknown channel {channel!r}", errors=[{"field": "--channel", "value": channel, "message": "use email or link"}])
     if channel not in s.channels:
         raise ValidationFailed(f"survey {survey!r} is not sent by {channel}", errors=[{"field": "--channel", "value": channel, "message": f"the survey's channels: {', '.join(s.channels)}"}])
-    q = {"u": person, "sig": link_signature(settings.secret_key, s.id, person), "c": channel}
-    if lang:
-        q["lang"] = lang
-    url = f"{(base_url or settings.base_url).rstrip('/')}/s/{s.id}?{urlencode(q)}"
-    print_json({"survey": s.id, "person": person, "url": url}) if as_json else console.print(url, highlight=False, soft_wrap=True)
+    people = [p.strip() for p in person if p.strip()]
+    if persons_file is not None:
+        people += [ln.strip() for ln in persons_file.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    people = list(dict.fromkeys(people))
+    if not people:
+        raise ValidationFailed("give --person (repeatable) or --persons-file", errors=[{"field": "--person", "message": "missing"}])
+    skipped: list[dict[str, Any]] = []
+    if not force:
+        client = open_client(workspace)
+        try:
+            rows = client.run("survey_fatigue", {"persons": people}).rows
+        finally:
+            client.close()
+        skipped = [{"person": r["person"], "last_asked": r["last_asked"], "asked_again_from": r["asked_again_from"]}
+                   for r in rows if not r["may_ask"]]
+    skip = {r["person"] for r in skipped}
+    links = []
+    for pid in people:
+        if pid in skip:
+            continue
+        q = {"u": pid, "sig": link_signature(settings.secret_key, s.id, pid), "c": channel}
+        if lang:
+            q["lang"] = lang
+        links.append({"person": pid, "url": f"{(base_url or settings.base_url).rstrip('/')}/s/{s.id}?{urlencode(q)}"})
+    if as_json:
+        print_json({"survey": s.id, "links": links, "skipped": skipped, "fatigue_days": settings.survey_fatigue_days})
+    else:
+        for item in links:
+            console.print(item["url"], highlight=False, soft_wrap=True)
+        for r in skipped:
+            err_console.print(f"skipped {r['person']}: asked {r['last_asked'][:16].replace('T', ' ')}, not again before "
+                              f"{r['asked_again_from'][:10]} (survey_fatigue_days = {settings.survey_fatigue_days}; --force overrides)",
+                              highlight=False)
+    if not links:
+        raise typer.Exit(1)

@@ -15,7 +15,7 @@ from cxjourney.errors import ValidationFailed
 app = typer.Typer(help="Comments: sentiment (PL/EN, offline), themes, pain points, search, emotion curve.",
                   no_args_is_help=True)
 
-BACKENDS = ("auto", "lexicon", "trained", "transformer")
+BACKENDS = ("auto", "project", "lexicon", "trained", "transformer")
 
 
 def _now() -> datetime:
@@ -36,6 +36,10 @@ def pick_analyzer(workspace: Path, backend: str, model_dir: Path | None) -> Any:
 
         return TransformerAnalyzer(model_dir)
     if backend == "lexicon":
+        from cxjourney.text.sentiment import LexiconAnalyzer
+
+        return LexiconAnalyzer()
+    if backend == "project":
         return default_analyzer()
     if backend == "trained":
         path = model_path(workspace)
@@ -51,7 +55,7 @@ def sentiment(
     file: Path = typer.Argument(None, help="CSV with a 'text' column, or plain text with one comment per line."),
     text: list[str] = typer.Option(None, "--text", "-t", help="A comment to score (repeatable)."),
     language: str = typer.Option(None, "--language", "-l", help="pl or en; detected when omitted."),
-    backend: str = typer.Option("auto", help="auto (workspace model if trained, else lexicon), lexicon, trained, transformer."),
+    backend: str = typer.Option("auto", help="auto (workspace model if trained, else project), project, lexicon, trained, transformer."),
     model_dir: Path = typer.Option(None, "--model-dir", help="Local transformer model directory."),
     raw: bool = typer.Option(False, "--raw", help="Show comments unmasked (otherwise PII is masked)."),
     workspace: Path = WorkspaceOpt,
@@ -113,8 +117,8 @@ def train(
 @app.command("evaluate")
 @handle_errors
 def evaluate(
-    labelled: Path = typer.Option(..., "--labelled", help="CSV with text,label and optional language."),
-    backend: str = typer.Option("auto", help="auto, lexicon, trained, transformer."),
+    labelled: list[Path] = typer.Option(..., "--labelled", help="CSV with text,label and optional language (repeatable)."),
+    backend: str = typer.Option("auto", help="auto, project, lexicon, trained, transformer."),
     model_dir: Path = typer.Option(None, "--model-dir", help="Local transformer model directory."),
     workspace: Path = WorkspaceOpt,
     as_json: bool = JsonOpt,
@@ -122,10 +126,10 @@ def evaluate(
     """Accuracy, macro-F1, positive-vs-negative accuracy and confusion matrix of an analyzer on labelled comments."""
     from cxjourney.text.evaluate import evaluate_analyzer, read_labelled
 
-    rows = read_labelled(labelled)
+    rows = [row for path in labelled for row in read_labelled(path)]
     analyzer = pick_analyzer(workspace, backend, model_dir)
     out: dict[str, Any] = {"analyzer": analyzer.name, "all": evaluate_analyzer(analyzer, rows)}
-    for lang in sorted({r.get("language") for r in rows if r.get("language")}):
+    for lang in sorted({str(r["language"]) for r in rows if r.get("language")}):
         out[lang] = evaluate_analyzer(analyzer, [r for r in rows if r.get("language") == lang])
     if as_json:
         print_json(out)
@@ -137,7 +141,8 @@ def evaluate(
 
 def _print_evaluation(m: dict[str, Any], title: str) -> None:
     console.print(f"[bold]{title}[/bold]: n={m['n']} accuracy={m['accuracy']} macro-F1={m['macro_f1']} "
-                  f"positive-vs-negative accuracy={m['polarity_accuracy']} (n={m['polarity_n']})")
+                  f"positive-vs-negative accuracy: strict={m['polarity_accuracy']} "
+                  f"sign={m.get('sign_accuracy')} (n={m['polarity_n']})")
     labels = m["labels"]
     print_rows([{"gold \\ predicted": g, **m["confusion"][g]} for g in labels])
 
@@ -181,6 +186,15 @@ def _run(workspace: Path, name: str, params: dict[str, Any]) -> Any:
         return c.run(name, {k: v for k, v in params.items() if v is not None})
     finally:
         c.close()
+
+
+def _short(comments: list[dict[str, Any]], width: int = 70) -> str:
+    """The first example comment, cut to ``width`` characters, for tables (--json has them all, whole)."""
+    if not comments:
+        return ""
+    text = " ".join(str(comments[0]["comment"]).split())
+    more = f" (+{len(comments) - 1})" if len(comments) > 1 else ""
+    return (text if len(text) <= width else text[: width - 1] + "…") + more
 
 
 def _hint(res: Any) -> None:
@@ -228,7 +242,7 @@ def themes(
         print_json(res.model_dump())
         return
     _hint(res)
-    print_rows([{**r, "examples": " | ".join(e["comment"] for e in r["examples"])} for r in res.rows], "themes",
+    print_rows([{**r, "examples": _short(r["examples"])} for r in res.rows], "themes",
                columns=["theme", "name", "n", "share", "mean_sentiment", "negative_n", "examples"])
 
 
@@ -249,7 +263,7 @@ def pain_points(
         print_json(res.model_dump())
         return
     _hint(res)
-    print_rows([{**r, "comments": " | ".join(e["comment"] for e in r["comments"])} for r in res.rows], "pain points",
+    print_rows([{**r, "comments": _short(r["comments"])} for r in res.rows], "pain points",
                columns=["name", "touchpoint", "n", "negative_n", "share_negative", "mean_sentiment", "pain_score", "comments"])
 
 

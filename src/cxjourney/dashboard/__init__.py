@@ -12,8 +12,10 @@ def install(app: Any) -> None:
 
     from cxjourney.dashboard import live, routes
     from cxjourney.dashboard.auth import SessionMiddleware, UserCache
+    from cxjourney.dashboard.data import ResultCache
 
     app.state.dashboard_users = UserCache()
+    app.state.dashboard_cache = ResultCache()
     app.add_middleware(SessionMiddleware)
     app.include_router(live.router)
     app.include_router(routes.router)

@@ -1,5 +1,6 @@
 """Maintenance of the message catalogs: ``python -m cxjourney.dashboard.catalog`` extracts every message
-from the templates and page builders and reports those the Polish catalog does not translate."""
+from the templates and page builders and reports those the Polish catalog does not translate;
+``--update`` first rewrites the ``.po`` files with the messages in use (keeping existing translations)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,26 @@ def untranslated(lang: str = "pl") -> list[str]:
 SAME = {"NPS", "CSAT", "CES", "JSON", "E-mail", "Segment"}
 
 
+def update() -> None:
+    """Rewrite every language's .po with the messages in use, keeping existing translations."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    msgs = sorted(messages())
+    for lang in ("en", "pl"):
+        po = I18N_DIR / lang / "LC_MESSAGES" / "messages.po"
+        old = read_po(po.open("rb"), locale=lang) if po.exists() else Catalog(locale=lang)
+        cat = Catalog(locale=lang, project="cxjourney", version="0.1", copyright_holder="cxjourney contributors")
+        for m in msgs:
+            prev = old.get(m)
+            cat.add(m, prev.string if prev is not None else "")
+        with po.open("wb") as fh:
+            write_po(fh, cat, width=110, omit_header=False, sort_output=True)
+
+
 def main() -> int:
+    if "--update" in sys.argv:
+        update()
     missing = untranslated("pl")
     for m in missing:
         print(m)

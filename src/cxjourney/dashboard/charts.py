@@ -62,10 +62,13 @@ def bars(labels: list[str], values: list[float | None], title: str = "", *, colo
 def heatmap(xs: list[str], ys: list[str], z: list[list[float | None]], title: str = "", *, percent: bool = True) -> dict[str, Any] | None:
     if not xs or not ys:
         return None
-    tr = {"type": "heatmap", "x": xs, "y": ys, "z": z, "colorscale": "Blues", "hoverongaps": False}
+    tr: dict[str, Any] = {"type": "heatmap", "x": xs, "y": ys, "z": z, "colorscale": "Blues", "reversescale": True,
+                          "hoverongaps": False, "texttemplate": "%{z:.0%}" if percent else "%{z:.2f}", "textfont": {"size": 10}}
     if percent:
         tr["zmin"], tr["zmax"] = 0, 1
-    return {"data": [tr], "layout": _layout(title, yaxis={"autorange": "reversed", "type": "category"}, xaxis={"type": "category"})}
+    return {"data": [tr], "layout": _layout(title, height=max(260, 60 + 26 * len(ys)), margin={"l": 90, "r": 20, "t": 40, "b": 40},
+                                            yaxis={"autorange": "reversed", "type": "category", "automargin": True},
+                                            xaxis={"type": "category", "automargin": True})}
 
 
 def sankey(links: list[tuple[str, str, float]], title: str = "") -> dict[str, Any] | None:
@@ -85,7 +88,7 @@ def sankey(links: list[tuple[str, str, float]], title: str = "") -> dict[str, An
     return {"data": [tr], "layout": _layout(title, height=420)}
 
 
-def histogram(values: list[float], title: str = "", nbins: int = 30) -> dict[str, Any] | None:
+def histogram(values: list[float | None], title: str = "", nbins: int = 30) -> dict[str, Any] | None:
     vals = [v for v in values if v is not None]
     if not vals:
         return None

@@ -6,23 +6,24 @@ is not available (query not registered yet, not enough data, bad filter). Nothin
 
 from __future__ import annotations
 
+import json
 import math
+import threading
+import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from cxjourney.errors import CXJError
+from cxjourney.metrics.stats import INSUFFICIENT
 from cxjourney.query import registry, run_query
 from cxjourney.query.registry import QueryContext
-from cxjourney.metrics.stats import INSUFFICIENT
 
-# The dashboard's filter names and the parameter names a query may use for them.
+# The dashboard's date filters and the parameter names a query may use for them.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "start": ("start", "since", "date_from", "from_date", "start_date"),
-    "end": ("end", "until", "date_to", "to_date", "end_date"),
+    "start": ("start", "date_from", "since", "from_date", "start_date"),
+    "end": ("end", "date_to", "until", "to_date", "end_date"),
     "journey": ("journey", "journey_id"),
-    "segment": ("segment",),
-    "channel": ("channel",),
 }
 
 
@@ -48,37 +49,99 @@ def available(name: str) -> bool:
     return name in registry()
 
 
-def param_names(name: str) -> set[str]:
+def _fields(name: str) -> dict[str, str]:
     spec = registry().get(name)
-    return set(spec.params.model_fields) if spec else set()
+    return {k: str(f.annotation) for k, f in spec.params.model_fields.items()} if spec else {}
 
 
-def adapt(name: str, filters: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The filters (and extra params) this query accepts, under the names it uses."""
-    names = param_names(name)
+def adapt(name: str, filters: dict[str, Any], extra: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The filters (and extra params) this query accepts, under the names it uses, and the filters it
+    cannot apply (shown on the page, so a number is never mistaken for a filtered one).
+
+    Channel and segment go to a ``channel``/``segment`` parameter when the query has one, else into its
+    ``where``: a list of ``key=value`` strings (survey queries) or a mapping of event columns (analytics,
+    which can filter by channel but not by a person's trait)."""
+    fields = _fields(name)
     out: dict[str, Any] = {}
+    ignored: list[str] = []
     for key, value in filters.items():
         if value in (None, ""):
             continue
-        for cand in SYNONYMS.get(key, (key,)):
-            if cand in names:
+        if key in SYNONYMS:
+            cand = next((c for c in SYNONYMS[key] if c in fields), None)
+            if cand:
                 out[cand] = value
-                break
+            else:
+                ignored.append(key)
+            continue
+        if key in fields:
+            out[key] = [value] if "list" in fields[key] else value
+        elif "where" in fields and fields["where"].startswith("list"):
+            out.setdefault("where", []).append(f"{key}={value}")
+        elif "where" in fields and fields["where"].startswith("dict") and key == "channel":
+            out.setdefault("where", {})[key] = value
+        else:
+            ignored.append(key)
     for key, value in (extra or {}).items():
-        if key in names and value is not None:
+        if key in fields and value is not None:
             out[key] = value
-    return out
+    return out, ignored
+
+
+class ResultCache:
+    """Query answers kept for ``ttl_s`` seconds (the server's dashboards share it). A page built from the
+    cache says when its figures were computed; new events still appear at once in the live feed."""
+
+    def __init__(self, ttl_s: float = 60.0, max_entries: int = 1024):
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._d: dict[str, tuple[float, Panel]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Panel | None:
+        with self._lock:
+            hit = self._d.get(key)
+        if hit is None or time.monotonic() - hit[0] > self.ttl_s:
+            return None
+        p = hit[1]
+        return Panel(p.query, p.status, list(p.rows), dict(p.meta), p.reason)
+
+    def put(self, key: str, panel: Panel) -> None:
+        with self._lock:
+            if len(self._d) >= self.max_entries:
+                self._d.pop(next(iter(self._d)))
+            self._d[key] = (time.monotonic(), panel)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
 
 
 def fetch(ctx: QueryContext, name: str, filters: dict[str, Any] | None = None, **extra: Any) -> Panel:
+    """Run one registered query for a page (through the shared cache when the context carries one)."""
     if not available(name):
         return Panel(name, "missing", reason="not_available")
+    params, ignored = adapt(name, filters or {}, extra)
+    cache: ResultCache | None = ctx.extra.get("cache")
+    key = json.dumps([name, params, ctx.role], sort_keys=True, default=str)
+    if cache is not None and (hit := cache.get(key)) is not None:
+        return hit
+    panel = _run(ctx, name, params, ignored)
+    if cache is not None and panel.status != "error":
+        cache.put(key, panel)
+    return panel
+
+
+def _run(ctx: QueryContext, name: str, params: dict[str, Any], ignored: list[str]) -> Panel:
     try:
-        res = run_query(ctx, name, adapt(name, filters or {}, extra))
+        res = run_query(ctx, name, params)
     except CXJError as exc:
         status = "insufficient" if exc.code == "insufficient_data" else "error"
-        return Panel(name, status, reason=exc.message, meta={"errors": exc.errors})
-    return Panel(name, "ok", rows=[clean(r) for r in res.rows], meta=clean(res.meta))
+        return Panel(name, status, reason=exc.message, meta={"errors": clean(exc.errors), "ignored_filters": ignored})
+    meta = clean(res.meta)
+    meta["ignored_filters"] = ignored
+    meta["computed_at"] = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    return Panel(name, "ok", rows=[clean(r) for r in res.rows], meta=meta)
 
 
 def clean(v: Any) -> Any:
@@ -113,7 +176,7 @@ def overall_and_trend(panel: Panel) -> tuple[dict[str, Any] | None, list[dict[st
     rows = metric_rows(panel)
     if not rows:
         return None, []
-    with_period = sorted((r for r in rows if r.get("period") is not None), key=lambda r: str(r["period"]))
-    without = [r for r in rows if r.get("period") is None]
+    with_period = sorted((r for r in rows if r.get("period") not in (None, "all")), key=lambda r: str(r["period"]))
+    without = [r for r in rows if r.get("period") in (None, "all")]
     headline = without[0] if without else (with_period[-1] if with_period else rows[0])
     return headline, with_period

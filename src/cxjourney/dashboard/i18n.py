@@ -3,6 +3,7 @@ numbers, percentages, money and dates. One Jinja environment per language, so re
 
 from __future__ import annotations
 
+import builtins
 import functools
 import io
 import math
@@ -65,7 +66,7 @@ class Formatter:
     def int(self, v: Any) -> str:
         return "—" if _missing(v) else format_decimal(int(round(float(v))), locale=self.locale)
 
-    def pct(self, v: Any, digits: int = 1) -> str:
+    def pct(self, v: Any, digits: builtins.int = 1) -> str:
         if _missing(v):
             return "—"
         fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"

@@ -14,8 +14,7 @@ from pydantic import BaseModel, Field
 
 from cxjourney.dashboard.data import clean
 from cxjourney.errors import NotFound
-from cxjourney.query.core_queries import person_history, resolve_person
-from cxjourney.query.core_queries import PersonParams
+from cxjourney.query.core_queries import PersonParams, person_history, resolve_person
 from cxjourney.query.registry import QueryContext, Result, register
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -38,7 +37,7 @@ def _masking() -> tuple[Any, Any]:
 
 class SearchParams(BaseModel):
     q: str = Field(min_length=1, max_length=200, description="A user id, anonymous id, e-mail, or text found in traits.")
-    limit: int = Field(default=50, ge=1, le=500)
+    limit: int = Field(default=50, ge=1, le=500, description="At most this many customers.")
 
 
 @register("customer_search", SearchParams, summary="Find customers by id, e-mail or a trait value.")
@@ -139,7 +138,7 @@ def customer_360(ctx: QueryContext, params: Customer360Params) -> Result:
 
 
 class EventNamesParams(BaseModel):
-    limit: int = Field(default=200, ge=1, le=2000)
+    limit: int = Field(default=200, ge=1, le=2000, description="At most this many event names (most frequent first).")
 
 
 @register("event_names", EventNamesParams, summary="Track event names with their counts (for picking funnel steps).")
@@ -148,3 +147,17 @@ def event_names(ctx: QueryContext, params: EventNamesParams) -> Result:
     tracked = ev.filter(ev.event.notnull())
     q = tracked.group_by("event").aggregate(count=tracked.count()).order_by([ibis.desc("count"), "event"]).limit(params.limit)
     return Result(rows=_records(q), meta={"n": params.limit})
+
+
+class CommentThemesParams(BaseModel):
+    response_ids: list[str] = Field(max_length=1000, description="Responses whose comment theme and sentiment to look up.")
+
+
+@register("comment_themes", CommentThemesParams, summary="Theme and sentiment label of given comments (from the last text analysis).")
+def comment_themes(ctx: QueryContext, params: CommentThemesParams) -> Result:
+    if not params.response_ids:
+        return Result(rows=[], meta={"n": 0})
+    ca = ctx.store.table("comment_analysis")
+    q = ca.filter(ca.response_id.isin(params.response_ids)).select("response_id", "question_id", "theme", "label", "sentiment")
+    rows = _records(q.order_by(["response_id", "question_id"]))
+    return Result(rows=rows, meta={"n": len(rows)})

@@ -16,8 +16,17 @@ from cxjourney.api.deps import principal, query_context
 from cxjourney.dashboard import auth
 from cxjourney.dashboard.filters import Filters, parse_filters
 from cxjourney.dashboard.i18n import LANGUAGES, gettext, pick_language
-from cxjourney.dashboard.pages import PAGE_ROLES, analysis, customers, journey, overview, settings, surveys, value
-from cxjourney.dashboard.pages.common import journeys_of
+from cxjourney.dashboard.pages import (
+    PAGE_ROLES,
+    analysis,
+    customers,
+    journey,
+    overview,
+    settings,
+    surveys,
+    value,
+)
+from cxjourney.dashboard.pages.common import cached_workspace, journeys_of
 from cxjourney.dashboard.render import render, wants_json
 from cxjourney.errors import CXJError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from cxjourney.security.keys import Principal, add_user, authenticate_user, create_key, revoke_key
@@ -57,7 +66,9 @@ def _common(request: Request, who: Principal | None, lang: str, page: str, f: Fi
     role = who.role if who else None
     ctx_journeys = []
     if who is not None and role != "agent":
-        ctx_journeys = [{"id": j.id, "name": j.name.get(lang)} for j in journeys_of(query_context(request, who))]
+        qc = query_context(request, who)
+        qc.workspace = cached_workspace(qc.workspace)
+        ctx_journeys = [{"id": j.id, "name": j.name.get(lang)} for j in journeys_of(qc)]
     path = request.url.path.removesuffix(".json")
     return {
         "user": {"name": who.name, "role": role, "kind": who.kind} if who else None,
@@ -70,6 +81,27 @@ def _common(request: Request, who: Principal | None, lang: str, page: str, f: Fi
         "query_string": request.url.query,
         "csrf": auth.csrf_token(st.settings.secret_key, raw) if raw else "",
     }
+
+
+def computed_at(data: Any) -> str | None:
+    """The oldest 'computed_at' of the page's query answers (cached answers are up to a minute old)."""
+    found: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            meta = v.get("meta")
+            if isinstance(meta, dict) and isinstance(meta.get("computed_at"), str):
+                found.append(meta["computed_at"])
+            for x in v.values():
+                if isinstance(x, (dict, list)):
+                    walk(x)
+        elif isinstance(v, list):
+            for x in v[:50]:
+                if isinstance(x, dict) and ("meta" in x or "status" in x):
+                    walk(x)
+
+    walk(data)
+    return min(found) if found else None
 
 
 def _error_page(request: Request, exc: CXJError, lang: str, who: Principal | None, page: str) -> HTMLResponse:
@@ -89,6 +121,8 @@ def _serve(request: Request, name: str, as_json: bool, builder: Any, args: dict[
         who = principal(request, PAGE_ROLES[name])
         f = parse_filters(request.query_params)
         ctx = query_context(request, who)
+        ctx.workspace = cached_workspace(ctx.workspace)
+        ctx.extra["cache"] = request.app.state.dashboard_cache
         t0 = time.perf_counter()
         data = builder(ctx, f, lambda s: gettext(lang, s), {**args, "lang": lang})
         build_ms = (time.perf_counter() - t0) * 1000
@@ -104,9 +138,9 @@ def _serve(request: Request, name: str, as_json: bool, builder: Any, args: dict[
         return _error_page(request, exc, lang, who or getattr(request.state, "user", None), name)
     timing = {"Server-Timing": f"build;dur={build_ms:.1f}"}
     if as_json:
-        return ORJSONResponse({"ok": True, "language": lang, "filters": f.as_params(), **data}, headers=timing)
+        return ORJSONResponse({"ok": True, "language": lang, "filters": f.as_params(), "computed_at": computed_at(data), **data}, headers=timing)
     common = _common(request, who, lang, name, f)
-    html = render(f"{data.get('template', name)}.html", lang, **{**common, **data, "data": data})
+    html = render(f"{data.get('template', name)}.html", lang, **{**common, **data, "data": data, "computed_at": computed_at(data)})
     return HTMLResponse(html, headers=timing)
 
 
@@ -227,6 +261,24 @@ def home(request: Request) -> Response:
     return _serve(request, "overview", wants_json(request.url.path, request.headers.get("accept", "")), overview.build, {})
 
 
+@router.get("/report")
+@router.get("/report.json")
+def report(request: Request) -> Response:
+    """The overview as one self-contained HTML file (download), or ``{"ok": true, "html": ...}`` as JSON."""
+    from cxjourney.dashboard.report import render_report, report_filename
+
+    who = principal(request, PAGE_ROLES["overview"])
+    lang = language(request)
+    f = parse_filters(request.query_params)
+    ctx = query_context(request, who)
+    ctx.workspace = cached_workspace(ctx.workspace)
+    ctx.extra["cache"] = request.app.state.dashboard_cache
+    html = render_report(ctx, f, lang)
+    if request.url.path.endswith(".json"):
+        return ORJSONResponse({"ok": True, "language": lang, "filters": f.as_params(), "filename": report_filename(lang, f), "html": html})
+    return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{report_filename(lang, f)}"'})
+
+
 @router.get("/customers/{person}")
 def customer(person: str, request: Request) -> Response:
     as_json = wants_json(person, request.headers.get("accept", ""))
@@ -239,5 +291,5 @@ def page(page: str, request: Request) -> Response:
     name = page.removesuffix(".json")
     if name not in BUILDERS:
         raise NotFound(f"no dashboard page {name!r}", errors=[{"field": "page", "value": name, "message": f"pages: {', '.join(NAV)}"}])
-    args = {k: request.query_params.getlist(k) for k in ("step", "survey", "q", "metric")}
+    args = {k: request.query_params.getlist(k) for k in ("step", "survey", "q", "metric", "label", "sentiment")}
     return _serve(request, name, as_json, BUILDERS[name], args)

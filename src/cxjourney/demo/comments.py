@@ -59,17 +59,85 @@ MAIN = {
         "pl": ["Obsługa klienta odpowiedziała szybko i konkretnie.", "Konsultantka rozwiązała sprawę od ręki.", "Zwrot załatwiony bez problemu."],
         "en": ["Customer service answered quickly and to the point.", "The agent solved it right away.", "The return was sorted out without any hassle."],
     },
-    ("shop", "bad"): {
-        "pl": ["Ceny wyższe niż u konkurencji.", "Mały wybór produktów w mojej kategorii.", "Strona działa wolno na telefonie."],
-        "en": ["Prices are higher than elsewhere.", "Not much choice in the category I shop.", "The website is slow on my phone."],
+    ("support", "mixed"): {
+        "pl": ["Sprawa załatwiona, ale trwało to dłużej, niż bym chciał.", "Konsultant miły, choć musiałam dzwonić dwa razy.",
+               "W końcu pomogli, ale odpowiedź przyszła dopiero po dwóch dniach."],
+        "en": ["Sorted in the end, but it took longer than I'd like.", "The agent was nice, though I had to call twice.",
+               "They helped eventually, but the answer took two days."],
+    },
+    ("support", "parcel"): {
+        "pl": ["Nikt w obsłudze nie potrafił powiedzieć, gdzie jest moja paczka.",
+               "Pytałem o status przesyłki trzy razy i za każdym razem dostałem inną odpowiedź."],
+        "en": ["Nobody in customer service could tell me where my parcel was.",
+               "I asked about my parcel three times and got three different answers."],
+    },
+    ("support", "damaged"): {
+        "pl": ["Dwa razy prosili o zdjęcia uszkodzonego produktu, zanim wysłali nowy.", "Reklamacja uszkodzonego towaru ciągnęła się tygodniami."],
+        "en": ["They asked twice for photos of the damaged item before sending a new one.", "The complaint about the damaged item dragged on for weeks."],
+    },
+    ("support", "payment"): {
+        "pl": ["Pobrali pieniądze dwa razy, a zwrot nadpłaty trwał długo.", "Nikt nie umiał wyjaśnić, dlaczego płatność została odrzucona."],
+        "en": ["I was charged twice and the refund of the extra payment took ages.", "Nobody could explain why my payment was declined."],
+    },
+    ("support", "return"): {
+        "pl": ["Zwrot pieniędzy za oddany towar trwał trzy tygodnie.", "Formularz zwrotu jest zagmatwany, a etykiety nie dostałam."],
+        "en": ["The refund for my return took three weeks.", "The return form is confusing and I never got the label."],
+    },
+    ("support", "invoice"): {
+        "pl": ["O fakturę musiałem prosić trzy razy, a i tak miała błędne dane.", "Korekta faktury zajęła ponad tydzień."],
+        "en": ["I had to ask for the invoice three times and it still had the wrong details.", "Correcting the invoice took over a week."],
+    },
+    ("support", "address"): {
+        "pl": ["Zmieniłam adres dostawy, ale kurier i tak pojechał pod stary.", "Zmiana adresu wymagała kilku maili."],
+        "en": ["I changed the delivery address but the courier still went to the old one.", "Changing the address took several e-mails."],
+    },
+    ("support", "good"): {
+        "pl": ["Obsługa klienta zawsze pomocna i miła.", "Zwroty bez problemu, pieniądze wracają szybko."],
+        "en": ["Customer service is always helpful and kind.", "Returns are painless and the money comes back quickly."],
+    },
+    ("checkout", "costs"): {
+        "pl": ["Koszt dostawy pokazał się dopiero na końcu zamówienia.", "Wymuszanie zakładania konta przy zakupie jest irytujące.",
+               "Kod rabatowy nie zadziałał w koszyku."],
+        "en": ["The delivery cost only showed up at the very end.", "Being forced to create an account to buy is annoying.",
+               "My discount code did not work in the cart."],
+    },
+    ("price", "bad"): {
+        "pl": ["Ceny wyższe niż u konkurencji.", "Za drogo w porównaniu z innymi sklepami.", "Promocje są tylko pozorne, ceny wciąż wysokie."],
+        "en": ["Prices are higher than elsewhere.", "Too expensive compared with other shops.", "The sales are fake, prices are still high."],
+    },
+    ("range", "bad"): {
+        "pl": ["Mały wybór produktów w mojej kategorii.", "Połowa rzeczy, których szukałam, była niedostępna.", "Brakuje popularnych marek."],
+        "en": ["Not much choice in the category I shop.", "Half the things I looked for were out of stock.", "Popular brands are missing."],
+    },
+    ("site", "bad"): {
+        "pl": ["Strona działa wolno na telefonie.", "Wyszukiwarka nie znajduje produktów po nazwie.", "Aplikacja ciągle się wylogowuje."],
+        "en": ["The website is slow on my phone.", "Search does not find products by name.", "The app keeps logging me out."],
+    },
+    ("product", "bad"): {
+        "pl": ["Produkt niezgodny z opisem na stronie.", "Jakość gorsza niż na zdjęciach.", "Rozmiar zupełnie nie pasował do tabeli."],
+        "en": ["The product did not match the description.", "The quality is worse than in the photos.", "The size was nothing like the size chart."],
+    },
+    ("email", "bad"): {
+        "pl": ["Za dużo maili z newslettera, codziennie coś nowego.", "Wypisałem się z newslettera, a maile dalej przychodzą."],
+        "en": ["Far too many newsletter e-mails, something every day.", "I unsubscribed from the newsletter and the e-mails keep coming."],
     },
     ("shop", "mixed"): {
-        "pl": ["Produkty dobre, ale ceny mogłyby być niższe.", "Asortyment w porządku, dostawa bywa różna.", "Strona OK, choć wyszukiwarka słaba."],
-        "en": ["Good products, but prices could be lower.", "Decent range, delivery is hit and miss.", "The site is fine though search is weak."],
+        "pl": ["Produkty dobre, ale ceny mogłyby być niższe.", "Asortyment w porządku, dostawa bywa różna.", "Strona OK, choć wyszukiwarka słaba.",
+               "Zamawiam od czasu do czasu, bez zachwytu, ale i bez problemów.", "Niezłe ceny, ale czas dostawy mógłby być krótszy."],
+        "en": ["Good products, but prices could be lower.", "Decent range, delivery is hit and miss.", "The site is fine though search is weak.",
+               "I order now and then, nothing exciting but no problems either.", "Fair prices, but delivery could be faster."],
     },
     ("shop", "good"): {
-        "pl": ["Świetny wybór i dobre ceny.", "Zawsze szybka dostawa i dobra jakość.", "Kupuję tu regularnie i zawsze jestem zadowolona."],
-        "en": ["Great selection and fair prices.", "Always fast delivery and good quality.", "I shop here regularly and I'm always happy."],
+        "pl": ["Świetny wybór i dobre ceny.", "Zawsze szybka dostawa i dobra jakość.", "Kupuję tu regularnie i zawsze jestem zadowolona.",
+               "Bardzo wygodna aplikacja i szybkie zakupy."],
+        "en": ["Great selection and fair prices.", "Always fast delivery and good quality.", "I shop here regularly and I'm always happy.",
+               "A very handy app and quick shopping."],
+    },
+    ("product", "good"): {
+        "pl": ["Produkty dokładnie takie jak na zdjęciach, świetna jakość.", "Trafne rekomendacje, znalazłam dokładnie to, czego szukałam.",
+               "Dobre opisy i tabela rozmiarów, wszystko pasuje."],
+        "en": ["The products look exactly like the photos, great quality.", "Spot-on recommendations, I found exactly what I wanted.",
+               "Good descriptions and size chart, everything fits."],
     },
     ("loyalty", "bad"): {
         "pl": ["Nowy program lojalnościowy to krok wstecz, punkty przepadają.", "Zabraliście rabat dla stałych klientów, szkoda.",
@@ -80,14 +148,19 @@ MAIN = {
 }
 
 DETAILS = {
-    "pl": {BAD: ["Drugi raz tak samo.", "Zero informacji o statusie.", "Straciłem sporo czasu."], MIXED: ["Tym razem wybaczam.", "Zobaczymy następnym razem."],
-           GOOD: ["Na pewno wrócę.", "Tak trzymać!", "Polecę znajomym."]},
-    "en": {BAD: ["Second time this happened.", "No status updates at all.", "Wasted a lot of my time."], MIXED: ["I'll let it slide this time.", "We'll see next time."],
-           GOOD: ["Will definitely order again.", "Keep it up!", "Will tell my friends."]},
+    "pl": {BAD: ["Drugi raz tak samo.", "Zero informacji o statusie.", "Straciłem sporo czasu.", "Nikt nie przeprosił.",
+                 "Oczekiwałam więcej za te pieniądze."],
+           MIXED: ["Tym razem wybaczam.", "Zobaczymy następnym razem.", "Bywało lepiej.", "Da się przeżyć."],
+           GOOD: ["Na pewno wrócę.", "Tak trzymać!", "Polecę znajomym.", "Miło się kupuje."]},
+    "en": {BAD: ["Second time this happened.", "No status updates at all.", "Wasted a lot of my time.", "Nobody apologised.",
+                 "I expected more for the money."],
+           MIXED: ["I'll let it slide this time.", "We'll see next time.", "It used to be better.", "I can live with it."],
+           GOOD: ["Will definitely order again.", "Keep it up!", "Will tell my friends.", "A pleasure to shop here."]},
 }
 CLOSERS = {
-    "pl": {BAD: ["Zastanowię się nad innym sklepem.", "Proszę to poprawić."], MIXED: ["Dziękuję."], GOOD: ["Dziękuję!", "Pozdrawiam serdecznie."]},
-    "en": {BAD: ["Thinking of shopping elsewhere.", "Please fix this."], MIXED: ["Thanks."], GOOD: ["Thank you!", "Cheers."]},
+    "pl": {BAD: ["Zastanowię się nad innym sklepem.", "Proszę to poprawić."], MIXED: ["Dziękuję.", "Pozdrawiam."],
+           GOOD: ["Dziękuję!", "Pozdrawiam serdecznie."]},
+    "en": {BAD: ["Thinking of shopping elsewhere.", "Please fix this."], MIXED: ["Thanks.", "Regards."], GOOD: ["Thank you!", "Cheers."]},
 }
 CONTACT = {
     "pl": ["Proszę o kontakt: {email}", "Proszę zadzwonić pod numer {phone}.", "Mój mail to {email}, czekam na odpowiedź."],
@@ -114,15 +187,18 @@ class CommentWriter:
     def _pick(self, options: list[str]) -> str:
         return options[int(self.rng.integers(len(options)))]
 
-    def write(self, topic: tuple[str, str], quality: int, lang: str, *, courier: str = "", days: int = 0,
-              email: str = "", phone: str = "") -> str:
+    def write(self, topic: tuple[str, str] | list[tuple[str, str]], quality: int, lang: str, *, courier: str = "",
+              days: int = 0, email: str = "", phone: str = "") -> str:
+        """A comment on ``topic`` (or on one of a list of topics, picked at random)."""
+        if isinstance(topic, list):
+            topic = topic[int(self.rng.integers(len(topic)))]
         parts = []
         if self.rng.random() < 0.5:
             parts.append(self._pick(OPENERS[lang][quality]))
         parts.append(self._pick(MAIN[topic][lang]).format(courier=courier, days=max(days, 1)))
-        if self.rng.random() < 0.45:
-            parts.append(self._pick(DETAILS[lang][quality]))
         if self.rng.random() < 0.3:
+            parts.append(self._pick(DETAILS[lang][quality]))
+        if self.rng.random() < 0.2:
             parts.append(self._pick(CLOSERS[lang][quality]))
         if email and (self.rng.random() < self.pii_rate or self.n in self.pii_at):
             parts.append(self._pick(CONTACT[lang]).format(email=email, phone=phone))

@@ -7,6 +7,7 @@ The loader turns the codes into the ``events`` columns with one SQL statement.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -65,7 +66,7 @@ class EventBuffer:
     def __init__(self) -> None:
         self.blocks: list[dict[str, Any]] = []
 
-    def add(self, ts: np.ndarray, pg: np.ndarray, kind: int | np.ndarray, *, props: list[str | None] | None = None,
+    def add(self, ts: np.ndarray, pg: np.ndarray, kind: int | np.ndarray, *, props: Sequence[str | None] | None = None,
             web: bool | np.ndarray = True, utm: bool | np.ndarray = False, **cols: Any) -> None:
         n = len(ts)
         if n == 0:

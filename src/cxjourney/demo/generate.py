@@ -83,7 +83,7 @@ def generate(store: Any, *, seed: int = 7, customers: int | None = None, events:
     period = (t1 - t0).total_seconds()
     start_dow = t0.weekday()
     products = cat.make_products(np.random.default_rng([seed, 0, 0]))
-    loader = Loader(store, start=t0, seed=seed, products=products)
+    loader = Loader(store, start=t0, seed=seed, products=products, days=int(np.ceil(period / 86400.0)))
     report = progress or (lambda stage, done, total: None)
     try:
         if force:
@@ -129,7 +129,7 @@ def _chunk(rng: np.random.Generator, pg0: int, n: int, customers: bool, period: 
         hit = b["kind"] == fr.K_AD_CLICKED
         if hit.any():
             clicks += np.bincount(b["camp"][hit], minlength=len(cat.CAMPAIGNS))
-    ad_impressions(rng, people, clicks, buf)
+    ad_impressions(rng, people, clicks, loader.impressions, period)
     responses = Responses()
     if customers:
         info = identity(rng, people)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ PEOPLE_SCHEMA = pa.schema([
     ("pg", pa.int64()), ("person_id", pa.string()), ("user_id", pa.string()), ("anonymous_id", pa.string()),
     ("email", pa.string()), ("traits", pa.string()), ("locale", pa.string()), ("device", pa.string()),
 ])
+_BOUNDED = {"memory_limit": "'1GB'", "preserve_insertion_order": "false"}
 CLEARED_TABLES = ("events", "persons", "identities", "responses", "ad_costs", "comment_analysis", "customer_scores")
 
 
@@ -46,7 +47,7 @@ def _lookup_tables(products: cat.Products) -> dict[str, pa.Table]:
 
 
 class Loader:
-    def __init__(self, store: Any, *, start: datetime, seed: int, products: cat.Products):
+    def __init__(self, store: Any, *, start: datetime, seed: int, products: cat.Products, days: int = 0):
         self.store = store
         self.con = store.con
         self.start = start
@@ -54,6 +55,7 @@ class Loader:
         self.products = products
         self.dir = Path(tempfile.mkdtemp(prefix="cxj-demo-"))
         self.n_chunks = 0
+        self.impressions = np.zeros((len(cat.CAMPAIGNS), days), dtype=np.int64)  # unclicked, per campaign and day
 
     def clear(self) -> None:
         for t in CLEARED_TABLES:
@@ -72,14 +74,14 @@ class Loader:
         self.con.register("_demo_responses", tbl)
         try:
             self.con.execute(
-                "INSERT INTO responses SELECT response_id, question_id, survey_id, kind, score, NULL, comment, person_id, "
+                "INSERT INTO responses SELECT response_id, question_id, survey_id, kind, score, answer, comment, person_id, "
                 "touchpoint, journey, stage, channel, language, ts, ts, 'demo' FROM ("
                 f"SELECT *, TIMESTAMP '{self.start:%Y-%m-%d %H:%M:%S}' + to_microseconds(us) AS ts FROM _demo_responses)"
             )
         finally:
             self.con.unregister("_demo_responses")
 
-    def finish(self, period_end: datetime) -> dict[str, int]:
+    def finish(self, period_end: datetime) -> dict[str, Any]:
         con = self.con
         for name, tbl in _lookup_tables(self.products).items():
             con.register(f"_demo_{name}", tbl)
@@ -87,9 +89,18 @@ class Loader:
             ev_glob = str(self.dir / "events-*.parquet").replace("'", "''")
             pp_glob = str(self.dir / "people-*.parquet").replace("'", "''")
             con.execute(f"CREATE OR REPLACE TEMP VIEW _demo_people AS SELECT * FROM read_parquet('{pp_glob}')")
+            bounded = _BOUNDED if self.store.path != ":memory:" else {}  # an in-memory store must keep its memory
+            saved = {k: con.execute(f"SELECT current_setting('{k}')").fetchall()[0][0] for k in bounded}
             con.execute("BEGIN TRANSACTION")
             try:
-                con.execute(_events_sql(ev_glob, self.start, self.seed))
+                # Bounded memory: DuckDB spills the big sort to disk instead of holding it all.
+                for k, v in bounded.items():
+                    con.execute(f"SET {k} = {v}")
+                try:
+                    con.execute(_events_sql(ev_glob, self.start, self.seed))
+                finally:
+                    for k, v in saved.items():
+                        con.execute(f"SET {k} = '{v}'" if isinstance(v, str) else f"SET {k} = {v}")
                 end = f"TIMESTAMP '{period_end:%Y-%m-%d %H:%M:%S}'"
                 con.execute(
                     "INSERT INTO persons SELECT p.person_id, p.email, p.traits::JSON, e.first_seen, e.last_seen, "
@@ -122,10 +133,16 @@ class Loader:
             "FROM events WHERE event IN ('Ad Impression', 'Ad Clicked', 'Email Opened', 'Email Clicked') "
             "GROUP BY ALL ORDER BY d, campaign"
         ).fetchall()
+        # Add the unclicked impressions (counted, not written as events); days with only those get a row too.
+        by_name = {c.name: c for c in cat.CAMPAIGNS}
+        cells = {(d, name): [imp, clk] for d, name, imp, clk in rows}
+        for c, day in zip(*np.nonzero(self.impressions), strict=True):
+            key = ((self.start + timedelta(days=int(day))).date(), cat.CAMPAIGNS[int(c)].name)
+            cells.setdefault(key, [0, 0])[0] += int(self.impressions[c, day])
+        rows = [(d, name, imp, clk) for (d, name), (imp, clk) in sorted(cells.items())]
         if not rows:
             return
         rng = np.random.default_rng([self.seed, 99])
-        by_name = {c.name: c for c in cat.CAMPAIGNS}
         noise = rng.lognormal(0.0, 0.15, len(rows))
         out: dict[str, list[Any]] = {"date": [], "campaign": [], "channel": [], "cost": [], "impressions": [], "clicks": []}
         for (d, name, imp, clk), z in zip(rows, noise, strict=True):
@@ -144,7 +161,7 @@ class Loader:
         finally:
             self.con.unregister("_demo_costs")
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[str, Any]:
         q = {
             "events": "SELECT count(*) FROM events",
             "persons": "SELECT count(*) FROM persons",
@@ -157,7 +174,7 @@ class Loader:
             "comments": "SELECT count(*) FROM responses WHERE kind = 'text'",
             "ad_cost_rows": "SELECT count(*) FROM ad_costs",
         }
-        out = {k: int(self.con.execute(v).fetchall()[0][0]) for k, v in q.items()}
+        out: dict[str, Any] = {k: int(self.con.execute(v).fetchall()[0][0]) for k, v in q.items()}
         out["buyers"] = out.pop("sessions_with_orders")
         out["revenue"] = float(self.con.execute("SELECT coalesce(round(sum(revenue), 2), 0) FROM orders").fetchall()[0][0])
         return out
@@ -218,5 +235,5 @@ def _events_sql(glob: str, start: datetime, seed: int) -> str:
                                  'campaign', json_object('name', campaign, 'source', c_source, 'medium', c_medium))
                 ELSE json_object('locale', locale, 'device', json_object('type', device)) END,
            'demo'
-    FROM j ORDER BY rn
+    FROM j
     """

@@ -1,8 +1,11 @@
 """Ad impressions that were not clicked and newsletters that were opened but not clicked.
 
 Clicks come from the visits (every campaign visit starts with its impression and click). Here each
-campaign gets the extra impressions that bring its click-through rate to the campaign's typical rate, and
-subscribers open some weekly newsletters without clicking. Retargeting only reaches people who visited.
+campaign gets the extra impressions that bring its click-through rate to the campaign's typical rate.
+Those are counted per campaign and day for ``ad_costs`` only, not written as events: an ad platform
+reports impressions in aggregate, and a shop's own tracking only sees the ad someone clicked. Subscribers
+open some weekly newsletters without clicking (the e-mail platform does report those per person).
+Retargeting only reaches people who visited.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ def _at_hours(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
     return day * DAY + (rng.choice(24, len(t), p=cat.HOUR_WEIGHTS) + rng.random(len(t))) * 3600.0
 
 
-def ad_impressions(rng: np.random.Generator, people: People, clicks: np.ndarray, buf: fr.EventBuffer) -> None:
-    """``clicks[c]``: ad clicks of campaign c in this chunk (visits already generated)."""
+def ad_impressions(rng: np.random.Generator, people: People, clicks: np.ndarray, counts: np.ndarray, period: float) -> None:
+    """``clicks[c]``: ad clicks of campaign c in this chunk (visits already generated); adds the unclicked
+    impressions to ``counts[campaign, day]``."""
     span = np.maximum(people.leave - people.arrive, 0.0) + 3 * DAY
     weight = span / span.sum()
     for c in cat.AD_CAMPAIGNS:
@@ -37,7 +41,8 @@ def ad_impressions(rng: np.random.Generator, people: People, clicks: np.ndarray,
         else:
             t = people.arrive[who] - 5 * DAY + (people.leave[who] - people.arrive[who] + 5 * DAY) * rng.random(n)
         t = _at_hours(rng, t)
-        buf.add(t, people.pg[who], fr.K_AD_IMPRESSION, camp=c, chan=cat.CH["ads"])
+        day = np.floor(t[(t >= 0) & (t < period)] / DAY).astype(np.int64)
+        np.add.at(counts[c], day, 1)
 
 
 def newsletter_opens(rng: np.random.Generator, people: People, identified_at: np.ndarray, period: float,

@@ -30,6 +30,7 @@ class People:
     rate: np.ndarray  # visits per day while active
     buyer: np.ndarray  # bool: ever orders
     p_order: np.ndarray  # probability a visit ends in an order (buyers, once identified)
+    p_drop: np.ndarray  # probability of never coming back after an order (BG/NBD-style dropout)
     fav: np.ndarray  # favourite category
     source: np.ndarray  # SRC_* of the first visit
     campaign: np.ndarray  # campaign index of the first visit (-1 if none)
@@ -54,8 +55,10 @@ def make_people(rng: np.random.Generator, pg0: int, n: int, *, customers: bool, 
         leave = np.minimum(arrive + life, period)
         rate = np.array([0.05, 0.07, 0.12])[segment] * rng.lognormal(0.0, 0.45, n)
         buyer = rng.random(n) < np.array([0.62, 0.93, 1.0])[segment]
-        p_order = np.array([0.09, 0.085, 0.12])[segment] * rng.lognormal(0.0, 0.35, n)
+        p_order = np.array([0.115, 0.11, 0.15])[segment] * rng.lognormal(0.0, 0.35, n)
         subscriber = rng.random(n) < np.array([0.40, 0.55, 0.65])[segment]
+        # After each order a customer may be gone for good; how likely differs a lot between customers.
+        p_drop = rng.beta(np.array([0.5, 0.45, 0.4])[segment], np.array([0.9, 1.3, 1.8])[segment])
         src_p = np.array([0.44, 0.16, 0.08, 0.07, 0.25, 0.0])
     else:
         segment = np.zeros(n, dtype=np.int64)
@@ -64,12 +67,13 @@ def make_people(rng: np.random.Generator, pg0: int, n: int, *, customers: bool, 
         rate = 0.04 * rng.lognormal(0.0, 0.5, n)
         buyer = np.zeros(n, dtype=bool)
         p_order = np.zeros(n)
+        p_drop = np.zeros(n)
         subscriber = np.zeros(n, dtype=bool)
         src_p = np.array([0.50, 0.25, 0.12, 0.09, 0.04, 0.0])
     source = rng.choice(6, n, p=src_p / src_p.sum())
     w = cat.AD_ARRIVAL_WEIGHTS / cat.AD_ARRIVAL_WEIGHTS.sum()
     campaign = np.where(source == SRC_AD, np.array(cat.AD_CAMPAIGNS)[rng.choice(len(w), n, p=w)], -1)
-    return People(pg, customers, country, device, segment, arrive, leave, rate, buyer, p_order, fav, source,
+    return People(pg, customers, country, device, segment, arrive, leave, rate, buyer, p_order, p_drop, fav, source,
                   campaign, subscriber)
 
 

@@ -104,6 +104,14 @@ def generate_visits(rng: np.random.Generator, people: People, buf: fr.EventBuffe
         k_s = np.minimum(rng.geometric(0.5, n_people) - 1, n_per - 1)
         k_id = np.minimum(f, k_s)
         conv &= k >= k_id[pi]
+        # Dropout after an order: the person's visits after that order are gone, and so is the person.
+        gone = conv & (rng.random(ns) < people.p_drop[pi])
+        cut = np.full(n_people, np.inf)
+        np.minimum.at(cut, pi[gone], t[gone])
+        stay = t <= cut[pi]
+        pi, t, k, conv = pi[stay], t[stay], k[stay], conv[stay]
+        ns = len(pi)
+        people.leave[:] = np.minimum(people.leave, cut + 3600.0)
         id_sess = k == k_id[pi]
         id_at_checkout = id_sess & conv
         id_at_end = id_sess & ~conv

@@ -354,8 +354,9 @@ class Importer:
                 continue
             score = _num(self._get(row, "score"))
             lo, hi = SCORE_RANGES.get(kind, (float("-inf"), float("inf")))
-            if score is None or not (lo <= score <= hi):
-                rep.reject(line, "score", f"{kind} score must be a number from {lo:g} to {hi:g}", self._get(row, "score"))
+            whole = kind in ("nps", "csat", "ces")  # answered on a fixed scale of whole numbers, as the response API requires
+            if score is None or not (lo <= score <= hi) or (whole and not score.is_integer()):
+                rep.reject(line, "score", f"{kind} score must be a {'whole ' if whole else ''}number from {lo:g} to {hi:g}", self._get(row, "score"))
                 continue
             ts = _time(self._get(row, "timestamp"), self.date_format)
             if ts is None:

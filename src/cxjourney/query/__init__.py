@@ -11,11 +11,13 @@ QUERY_MODULES: list[str] = [
     "cxjourney.query.core_queries",
     "cxjourney.surveys.queries",
     "cxjourney.surveys.change",
+    "cxjourney.surveys.fatigue",
     "cxjourney.models.queries",
     "cxjourney.analytics.queries",
     "cxjourney.analytics.journey_queries",
     "cxjourney.dashboard.queries",
     "cxjourney.text.queries",
+    "cxjourney.alerts.queries",
 ]
 
 

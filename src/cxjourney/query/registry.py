@@ -23,6 +23,12 @@ class Result(BaseModel):
     rows: list[dict[str, Any]] = []
     meta: dict[str, Any] = {}
 
+    def to_pandas(self) -> Any:
+        """The rows as a pandas DataFrame (``meta`` stays on the Result)."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.rows)
+
 
 @dataclass
 class QueryContext:
@@ -98,5 +104,6 @@ def run_query(ctx: QueryContext, name: str, params: dict[str, Any] | BaseModel |
     with ctx.store.lock:
         result = spec.run(ctx, parsed)
     result.meta.setdefault("query", name)
-    result.meta.setdefault("params", parsed.model_dump(mode="json"))
+    result.meta.setdefault("as_of", ctx.now.isoformat())
+    result.meta.setdefault("params", parsed.model_dump(mode="json", by_alias=True))
     return result

@@ -127,6 +127,29 @@ MIGRATIONS: list[list[str]] = [
                   json_extract_string(properties, '$.status') AS status, channel, source
            FROM events WHERE type = 'track' AND event IN ('Ticket Created', 'Ticket Resolved')""",
     ],
+    # Alerts (score drops, detractors with a negative comment) and their closed-loop follow-up.
+    [
+        "CREATE SEQUENCE IF NOT EXISTS alert_seq START 1",
+        """CREATE TABLE IF NOT EXISTS alerts (
+            alert_id BIGINT PRIMARY KEY DEFAULT nextval('alert_seq'),
+            kind VARCHAR NOT NULL CHECK (kind IN ('score_drop', 'detractor')),
+            dedupe_key VARCHAR NOT NULL UNIQUE,
+            created_at TIMESTAMP NOT NULL,
+            title VARCHAR NOT NULL,
+            details JSON,
+            person_id VARCHAR,
+            response_id VARCHAR,
+            touchpoint VARCHAR,
+            status VARCHAR NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'contacted', 'resolved', 'dismissed')),
+            assignee VARCHAR,
+            note VARCHAR,
+            updated_at TIMESTAMP NOT NULL,
+            contacted_at TIMESTAMP,
+            closed_at TIMESTAMP,
+            delivered_at TIMESTAMP,
+            delivery_error VARCHAR
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,7 +15,7 @@ from cxjourney.errors import ValidationFailed
 from cxjourney.metrics import scores as sc
 from cxjourney.metrics.stats import benjamini_hochberg, diff_means, diff_nps, diff_proportions
 from cxjourney.query.registry import QueryContext, Result, register
-from cxjourney.surveys.queries import DEFINITIONS, ChangeParams, _view
+from cxjourney.surveys.queries import DEFINITIONS, ChangeParams, _view, segment_notes
 
 KEYS = ("n", "total", "total_sq", "promoters", "detractors", "top2", "easy")
 
@@ -116,6 +116,7 @@ def _by_segment(ctx: QueryContext, p: ChangeParams) -> Result:
         key = tuple((k, d[k]) for k in extra)
         cells.setdefault(key, {})[d[dim]] = _agg(rec)
     rows = []
+    lone: list[str] = []
     for key, groups in cells.items():
         total = {k: sum(g[k] for g in groups.values()) for k in KEYS}
         if p.baseline is not None and p.baseline not in groups:
@@ -128,6 +129,16 @@ def _by_segment(ctx: QueryContext, p: ChangeParams) -> Result:
                 base, label = groups[p.baseline], str(p.baseline)
             else:
                 base, label = {k: total[k] - agg[k] for k in KEYS}, "rest"
-            rows.append(_row(ctx, p, {dim: g, **dict(key)}, base, agg, (label, str(g))))
+            if base["n"] == 0:  # the only group with answers: nothing to compare it with
+                lone.append(f"{_label(g)}{' in ' + str(dict(key)) if key else ''}")
+                continue
+            rows.append(_row(ctx, p, {dim: g, **dict(key)}, base, agg, (label, _label(g))))
     rows.sort(key=lambda r: sc.sort_key(r, [*extra, dim]))
-    return _finish(ctx, p, rows, baseline=p.baseline or "rest (all other groups)")
+    notes = segment_notes([{dim: g} for groups in cells.values() for g in groups], by)
+    if lone:
+        notes.append(f"not compared: only one group has answers ({', '.join(lone)})")
+    return _finish(ctx, p, rows, baseline=p.baseline or "rest (all other groups)", **({"notes": notes} if notes else {}))
+
+
+def _label(group: Any) -> str:
+    return "(no value)" if group is None else str(group)

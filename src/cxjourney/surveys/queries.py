@@ -25,17 +25,34 @@ DEFINITIONS = {
 
 class _Common(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
-    by: list[str] = Field(default_factory=list, description="touchpoint, stage, journey, channel, survey, language, question, segment:<trait>")
-    period: Literal["day", "week", "month"] | None = None
+    by: list[str] = Field(default_factory=list, description="Dimensions, one row per combination: touchpoint, stage, journey, channel, "
+                          "survey, language, question, segment:<trait> (a person trait, e.g. segment:plan).")
+    period: Literal["day", "week", "month"] | None = Field(
+        default=None, description="Also split by calendar day, week (Monday) or month, in the timezone setting.")
     date_from: date | None = Field(default=None, alias="from", description="First day (inclusive).")
     date_to: date | None = Field(default=None, alias="to", description="Last day (inclusive).")
-    journey: str | None = None
+    journey: str | None = Field(default=None, description="Only answers to surveys of this journey.")
     where: list[str] = Field(default_factory=list, description="key=value filters: touchpoint=, channel=, survey=, stage=, segment=trait:value")
+    survey: str | None = Field(default=None, description="Only this survey (same as where=survey=<id>).")
+    touchpoint: str | None = Field(default=None, description="Only this touchpoint (same as where=touchpoint=<id>).")
+    channel: str | None = Field(default=None, description="Only this channel (same as where=channel=<name>).")
+    segment: str | None = Field(default=None, description="Only people in this segment: trait:value (e.g. plan:pro); a bare value "
+                                "means the trait named 'segment' (as the dashboard's segment box).")
 
     @field_validator("by", "where", mode="before")
     @classmethod
     def _split(cls, v: Any) -> Any:
         return [x for x in v.split(",") if x] if isinstance(v, str) else v
+
+    def all_where(self) -> list[str]:
+        """``where`` plus the shortcut filters, as key=value items."""
+        out = list(self.where)
+        for key in ("survey", "touchpoint", "channel"):
+            if getattr(self, key):
+                out.append(f"{key}={getattr(self, key)}")
+        if self.segment:
+            out.append(f"segment={self.segment if ':' in self.segment else 'segment:' + self.segment}")
+        return out
 
 
 class ScoreParams(_Common):
@@ -44,19 +61,22 @@ class ScoreParams(_Common):
 
 
 class DistributionParams(_Common):
-    kind: Literal["nps", "csat", "ces"]
+    kind: Literal["nps", "csat", "ces"] | None = Field(
+        default=None, description="Which score's answers to count; default: the score question of `survey` when given, else nps.")
 
 
 class ChangeParams(_Common):
-    metric: Literal["nps", "csat", "ces"]
-    compare: Literal["period", "segment"] = "period"
+    metric: Literal["nps", "csat", "ces"] = Field(description="The score to compare.")
+    compare: Literal["period", "segment"] = Field(
+        default="period", description="period: window b against window a; segment: each group of `by` against the rest (or `baseline`).")
     a_from: date | None = Field(default=None, description="Baseline period start (compare=period).")
-    a_to: date | None = None
+    a_to: date | None = Field(default=None, description="Baseline period end, inclusive (compare=period).")
     b_from: date | None = Field(default=None, description="Current period start (compare=period).")
-    b_to: date | None = None
+    b_to: date | None = Field(default=None, description="Current period end, inclusive (compare=period).")
     baseline: str | None = Field(default=None, description="compare=segment: the group every other is compared with (default: the rest)")
-    alpha: float = Field(default=0.05, gt=0, lt=1)
-    measure: Literal["default", "mean", "easy"] = "default"
+    alpha: float = Field(default=0.05, gt=0, lt=1, description="Significance level applied to the Benjamini-Hochberg adjusted p-value.")
+    measure: Literal["default", "mean", "easy"] = Field(
+        default="default", description="csat: default top-2-box share or 'mean'; ces: default mean or 'easy' share")
 
 
 def _place(ctx: QueryContext) -> dict[str, tuple[str, str]]:
@@ -88,7 +108,7 @@ def _survey_touchpoints(ctx: QueryContext) -> dict[str, str]:
 
 def _view(ctx: QueryContext, p: _Common, extra_dims: list[str] | None = None) -> tuple[ibis.Table, list[str]]:
     sc.check_dimensions(p.by)
-    where = sc.parse_where(p.where)
+    where = sc.parse_where(p.all_where())
     dims = [*p.by, *(extra_dims or [])]
     traits = [t for d in dims if (t := sc.segment_trait(d))] + [t for c, _ in where if (t := sc.segment_trait(c))]
     t = sc.responses_view(ctx.store, place=_place(ctx), traits=traits, timezone=ctx.settings.timezone,
@@ -98,9 +118,19 @@ def _view(ctx: QueryContext, p: _Common, extra_dims: list[str] | None = None) ->
     return sc.apply_filters(t, where=where, date_from=p.date_from, date_to=p.date_to, journey=p.journey), list(p.by)
 
 
-def _meta(ctx: QueryContext, kind: str, rows: list[dict[str, Any]], **more: Any) -> dict[str, Any]:
-    return {"metric": kind, "definition": DEFINITIONS.get(kind), "confidence": ctx.settings.confidence,
-            "min_sample": ctx.settings.min_sample, "n": sum(r.get("n", 0) for r in rows), **more}
+def segment_notes(rows: list[dict[str, Any]], by: list[str]) -> list[str]:
+    """A note for each segment dimension no respondent has a value for (a misspelt trait shows as one empty group)."""
+    return [f"no respondent has the person trait {sc.segment_trait(d)!r}: check its spelling (the rows show it as empty)"
+            for d in by if sc.segment_trait(d) and rows and all(r.get(d) is None for r in rows)]
+
+
+def _meta(ctx: QueryContext, kind: str, rows: list[dict[str, Any]], by: list[str] | None = None, **more: Any) -> dict[str, Any]:
+    out = {"metric": kind, "definition": DEFINITIONS.get(kind), "confidence": ctx.settings.confidence,
+           "min_sample": ctx.settings.min_sample, "n": sum(r.get("n", 0) for r in rows), **more}
+    notes = segment_notes(rows, by or [])
+    if notes:
+        out["notes"] = notes
+    return out
 
 
 def _scores(kind: str, ctx: QueryContext, p: ScoreParams) -> Result:
@@ -114,7 +144,7 @@ def _scores(kind: str, ctx: QueryContext, p: ScoreParams) -> Result:
                      **sc.score_row(kind, rec, min_sample=ctx.settings.min_sample, confidence=ctx.settings.confidence, measure=p.measure)})
     keys = [*by, "period"] if p.period else by
     rows.sort(key=lambda r: sc.sort_key(r, keys))
-    return Result(rows=rows, meta=_meta(ctx, kind, rows, measure=p.measure))
+    return Result(rows=rows, meta=_meta(ctx, kind, rows, by, measure=p.measure))
 
 
 @register("nps", ScoreParams, summary="Net Promoter Score with its adjusted-Wald interval, by any dimension and period.")
@@ -134,8 +164,9 @@ def ces(ctx: QueryContext, params: ScoreParams) -> Result:
 
 @register("score_distribution", DistributionParams, summary="How many answers each score value got, with shares and intervals.")
 def score_distribution(ctx: QueryContext, params: DistributionParams) -> Result:
+    kind = params.kind or _survey_kind(ctx, params.survey) or "nps"
     t, by = _view(ctx, params)
-    df = sc.distribution(t, kind=params.kind, by=by, period=params.period).execute()
+    df = sc.distribution(t, kind=kind, by=by, period=params.period).execute()
     recs = df.to_dict(orient="records")
     keys = [*by, "period"] if params.period else by
     totals: dict[tuple[Any, ...], int] = {}
@@ -151,7 +182,21 @@ def score_distribution(ctx: QueryContext, params: DistributionParams) -> Result:
         r["count"] = r.pop("k")
         rows.append(r)
     rows.sort(key=lambda r: (*sc.sort_key(r, keys), r["score"]))
-    return Result(rows=rows, meta={**_meta(ctx, params.kind, []), "n": sum(totals.values()), "value": "share of the group's answers"})
+    return Result(rows=rows, meta={**_meta(ctx, kind, []), "kind": kind, "n": sum(totals.values()), "value": "share of the group's answers"})
+
+
+def _survey_kind(ctx: QueryContext, survey_id: str | None) -> str | None:
+    """The score kind (nps/csat/ces) of a survey's first score question, from surveys/."""
+    if survey_id is None or ctx.workspace is None:
+        return None
+    try:
+        from cxjourney.surveys.loader import cached_catalogue
+
+        q = cached_catalogue(ctx.settings).surveys.get(survey_id)
+    except Exception:  # unreadable survey files: fall back to the default kind
+        return None
+    sq = q.score_question() if q is not None else None
+    return sq.stored_kind if sq is not None and sq.stored_kind in sc.SCORE_KINDS else None
 
 
 # ---- response rate ------------------------------------------------------------------------------
@@ -160,7 +205,7 @@ def score_distribution(ctx: QueryContext, params: DistributionParams) -> Result:
 @register("response_rate", _Common, summary="Surveys answered / surveys shown (Wilson interval), by survey, touchpoint, channel, period.")
 def response_rate(ctx: QueryContext, params: _Common) -> Result:
     sc.check_dimensions(params.by)
-    where = sc.parse_where(params.where)
+    where = sc.parse_where(params.all_where())
     place = _place(ctx)
     ev = ctx.store.table("events")
     shown = ev.filter((ev.type == "track") & (ev.event == "Survey Shown"))
@@ -201,6 +246,11 @@ def response_rate(ctx: QueryContext, params: _Common) -> Result:
         rows.append(row)
     keys = [*params.by, "period"] if params.period else params.by
     rows.sort(key=lambda r: sc.sort_key(r, keys))
-    return Result(rows=rows, meta={"metric": "response_rate", "definition": "distinct surveys answered / distinct 'Survey Shown' (by response id); imported answers never shown are not counted",
-                                   "confidence": ctx.settings.confidence, "min_sample": ctx.settings.min_sample, "n": sum(r["n"] for r in rows)})
+    meta: dict[str, Any] = {"metric": "response_rate", "confidence": ctx.settings.confidence, "min_sample": ctx.settings.min_sample,
+                            "definition": "distinct surveys answered / distinct 'Survey Shown' (by response id); imported answers never shown are not counted",
+                            "n": sum(r["n"] for r in rows)}
+    notes = segment_notes(rows, params.by)
+    if notes:
+        meta["notes"] = notes
+    return Result(rows=rows, meta=meta)
 

@@ -109,14 +109,16 @@ def train_classifier(rows: Sequence[dict[str, str]], *, test_size: float = 0.25,
     pipe.fit([X[i] for i in train_idx], [labels[i] for i in train_idx])
     held_out = TrainedAnalyzer(pipe)
     pred = held_out.analyze_many([rows[i]["text"] for i in test_idx], [X[i][1] for i in test_idx])
-    metrics = evaluate_labels([labels[i] for i in test_idx], [p.label for p in pred])
+    metrics = evaluate_labels([labels[i] for i in test_idx], [p.label for p in pred], [p.score for p in pred])
     baseline = LexiconAnalyzer().analyze_many([rows[i]["text"] for i in test_idx], [X[i][1] for i in test_idx])
-    lexicon_metrics = evaluate_labels([labels[i] for i in test_idx], [p.label for p in baseline])
+    lexicon_metrics = evaluate_labels([labels[i] for i in test_idx], [p.label for p in baseline],
+                                      [p.score for p in baseline])
     final = build_pipeline(seed)
     final.fit(X, labels)
     evaluation = {
         "held_out": metrics,
-        "lexicon_on_same_rows": {k: lexicon_metrics[k] for k in ("accuracy", "macro_f1", "polarity_accuracy")},
+        "lexicon_on_same_rows": {k: lexicon_metrics[k]
+                                 for k in ("accuracy", "macro_f1", "polarity_accuracy", "sign_accuracy")},
         "n_rows": len(rows),
         "n_train": len(train_idx),
         "n_test": len(test_idx),
@@ -150,7 +152,11 @@ class TrainedAnalyzer(BaseAnalyzer):
         if not todo:
             return out
         X = [(texts[i] or "", resolved[i] if resolved[i] in ("pl", "en") else "pl") for i in todo]
-        proba = self.pipeline.predict_proba(X)
+        # Repeated comments ("Dziękuję", "All good") are scored once per batch.
+        unique = list(dict.fromkeys(X))
+        position = {x: k for k, x in enumerate(unique)}
+        proba_unique = self.predict_proba(unique)
+        proba = [proba_unique[position[x]] for x in X]
         classes = list(self.pipeline.classes_)
         for row, i in zip(proba, todo, strict=True):
             p = dict(zip(classes, row, strict=True))
@@ -159,6 +165,15 @@ class TrainedAnalyzer(BaseAnalyzer):
             lang = resolved[i] if resolved[i] in ("pl", "en") else "other"
             out[i] = Sentiment(round(score, 4), label, lang, self.name)
         return out
+
+    def predict_proba(self, X: Sequence[tuple[str, str]]) -> Any:
+        """Class probabilities of (text, language) pairs, through the exact fast path when it applies."""
+        fast = self.__dict__.get("_fast", False)
+        if fast is False:
+            from cxjourney.text.fastpath import compile_pipeline
+
+            fast = self.__dict__["_fast"] = compile_pipeline(self.pipeline)
+        return fast.predict_proba(X) if fast is not None else self.pipeline.predict_proba(X)
 
     def save(self, path: str | Path) -> Path:
         import joblib

@@ -1,6 +1,11 @@
-"""Evaluation of a sentiment analyzer on labelled comments: accuracy, macro-F1, confusion matrix, and
-positive-vs-negative accuracy (on comments labelled positive or negative, a prediction counts as right only
-when its label is the same polarity; a "neutral" prediction counts as wrong)."""
+"""Evaluation of a sentiment analyzer on labelled comments: accuracy, macro-F1, confusion matrix, and two
+readings of positive-vs-negative accuracy, both over the comments labelled positive or negative:
+
+* ``polarity_accuracy`` (strict): the predicted *label* must be the same polarity; a "neutral" prediction
+  counts as wrong.
+* ``sign_accuracy`` (binary): the *score* must have the right sign (> 0 for positive, < 0 for negative); a
+  score of exactly 0 counts as wrong. This is "can it tell positive comments from negative ones".
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,13 @@ from cxjourney.errors import ValidationFailed
 from cxjourney.text.sentiment import LABELS
 
 
-def evaluate_labels(gold: Sequence[str], predicted: Sequence[str | None]) -> dict[str, Any]:
-    """Metrics for parallel lists of gold and predicted labels."""
+def evaluate_labels(gold: Sequence[str], predicted: Sequence[str | None],
+                    scores: Sequence[float | None] | None = None) -> dict[str, Any]:
+    """Metrics for parallel lists of gold and predicted labels (and, if given, predicted scores)."""
     n = len(gold)
     if n == 0:
-        return {"n": 0, "accuracy": None, "macro_f1": None, "polarity_accuracy": None, "polarity_n": 0,
-                "confusion": {}, "labels": list(LABELS)}
+        return {"n": 0, "accuracy": None, "macro_f1": None, "polarity_accuracy": None, "sign_accuracy": None,
+                "polarity_n": 0, "confusion": {}, "labels": list(LABELS)}
     pred = [p if p in LABELS else "neutral" for p in predicted]
     confusion = {g: {p: 0 for p in LABELS} for g in LABELS}
     for g, p in zip(gold, pred, strict=True):
@@ -39,11 +45,17 @@ def evaluate_labels(gold: Sequence[str], predicted: Sequence[str | None]) -> dic
             f1s.append(f1)
     polar = [(g, p) for g, p in zip(gold, pred, strict=True) if g in ("positive", "negative")]
     polar_ok = sum(1 for g, p in polar if g == p)
+    sign_accuracy = None
+    if scores is not None:
+        signed = [(g, s or 0.0) for g, s in zip(gold, scores, strict=True) if g in ("positive", "negative")]
+        right = sum(1 for g, s in signed if (s > 0 if g == "positive" else s < 0))
+        sign_accuracy = round(right / len(signed), 4) if signed else None
     return {
         "n": n,
         "accuracy": round(correct / n, 4),
         "macro_f1": round(sum(f1s) / len(f1s), 4) if f1s else None,
         "polarity_accuracy": round(polar_ok / len(polar), 4) if polar else None,
+        "sign_accuracy": sign_accuracy,
         "polarity_n": len(polar),
         "per_label": per_label,
         "confusion": confusion,
@@ -94,4 +106,4 @@ def evaluate_analyzer(analyzer: Any, rows: Sequence[dict[str, str]]) -> dict[str
     texts = [r["text"] for r in rows]
     langs = [r.get("language") or None for r in rows]
     results = analyzer.analyze_many(texts, langs)
-    return evaluate_labels([r["label"] for r in rows], [s.label for s in results])
+    return evaluate_labels([r["label"] for r in rows], [s.label for s in results], [s.score for s in results])

@@ -52,7 +52,13 @@ _OTHER_WORDS = frozenset(
 # Letters that only Polish (of PL/EN) uses; and letters Polish and English never use.
 _PL_LETTERS = frozenset("ąćęłńśźż")
 _FOREIGN_LETTERS = frozenset("äöüßěřůťďňýčšžéèêëàâçîïôûùñãõåæøœ")
+_LETTER = re.compile(r"[^\W\d_]")
+_PL_LETTER_RE = re.compile("[" + "".join(sorted(_PL_LETTERS)) + "]")
+_FOREIGN_LETTER_RE = re.compile("[" + "".join(sorted(_FOREIGN_LETTERS)) + "]")
 _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+# Function-word votes per token: (Polish, English, other), 2 points for each list the word is on.
+_VOTES = {w: (2 * (w in _PL_WORDS), 2 * (w in _EN_WORDS), 2 * (w in _OTHER_WORDS))
+          for w in _PL_WORDS | _EN_WORDS | _OTHER_WORDS}
 
 
 def detect_language(text: str | None, *, default: str = "other") -> str:
@@ -64,23 +70,31 @@ def detect_language(text: str | None, *, default: str = "other") -> str:
     if not text or not text.strip():
         return default
     lower = text.lower()
-    letters = [c for c in lower if c.isalpha()]
-    if not letters:
+    if not _LETTER.search(lower):
         return default
     non_latin = len(_NON_LATIN.findall(lower))
-    if non_latin > len(letters) / 2:
+    if non_latin and non_latin > len(_LETTER.findall(lower)) / 2:
         return "other"
-    pl = sum(3 for c in lower if c in _PL_LETTERS)
-    pl += sum(1 for c in lower if c == "ó")
-    foreign = sum(2 for c in lower if c in _FOREIGN_LETTERS)
+    pl = 3 * len(_PL_LETTER_RE.findall(lower)) + lower.count("ó")
+    foreign = 2 * len(_FOREIGN_LETTER_RE.findall(lower))
     en = 0
+    pl_short = en_short = 0
     for tok in tokenize(lower):
-        if tok in _PL_WORDS:
-            pl += 2
-        if tok in _EN_WORDS:
-            en += 2
-        if tok in _OTHER_WORDS:
-            foreign += 2
+        w = _VOTES.get(tok)
+        if w is not None:
+            if len(tok) == 1:
+                pl_short += w[0]
+                en_short += w[1]
+            else:
+                pl += w[0]
+                en += w[1]
+            foreign += w[2]
+    # One-letter words ("w", "z", "i", "a") count only beside other evidence for the same language: "i" is
+    # English and Polish, and product names abbreviate "with" as "W" ("HEART W FLOWER").
+    if pl:
+        pl += pl_short
+    if en:
+        en += en_short
     # Czech/Slovak share words with Polish but use letters Polish never has: those letters outweigh.
     best = max(pl, en, foreign)
     if best == 0:

@@ -99,6 +99,10 @@ nigdy_więcej -2.8  nigdy_więcy -2.8  strata_czas -2.6  strata_pieniądz -2.8  
 zero_kontakt -2.6  zero_konkret -2.2  na_czas 1.6  na_plus 1.8  na_minus -1.8  od_ręka 1.8
 pod_wrażenie 2.2  w_porządek 1.0  na_wysoki_poziom 2.4  szybki_reakcja 2.0  mieć_dość -2.4
 w_końcu 0.4  od_nowa -1.0  nie_do_przyjęcie -3.0  ręka_opadać -2.6
+# --- added after the first fresh test set: CX words and phrases with feeling in context
+przesada -1.8  kombinowanie -1.6  kombinować -1.4  zabawny 1.6  zabawnie 1.4  wyskakiwać -0.8  niby -1.0
+rzucić -1.2  rzucać -1.2  bez_zbędny 1.8  duży_plus 2.2  ani_słowo -1.8  dopiero_po -1.2  nic_nie_wnosić -1.6
+bez_rewelacja -0.5  w_drodze 0.0  spełniać_swój_zadanie 0.5  bez_pytanie 1.6  zero_informacja -2.2
 """
 
 NEGATORS = frozenset({"nie", "ani", "nigdy", "żaden", "żadny", "zero", "bez", "brak", "nic", "nikt"})
@@ -107,6 +111,14 @@ CONCORD = frozenset({"ani", "nigdy", "żaden", "żadny", "nic", "nikt", "zero"})
 # A problem that someone solved is not a complaint ("rozwiązała mój problem").
 RESOLVE = frozenset({"rozwiązać", "naprawić", "usunąć", "załatwić", "wyjaśnić", "rozwiązywać", "naprawiać"})
 # "brak"/"bez" + a negative noun is positive ("brak problemów"); + a neutral noun, mildly negative.
+# Verbs that say something works or happens; with "nie"/"nigdy" just before, a failure ("aplikacja się nie
+# uruchamia", "status nie zmienia się", "kurier nie zadzwonił").
+FAILURE_VERBS = frozenset("""uruchamiać uruchomić otwierać otworzyć włączać włączyć ładować załadować wczytywać
+wczytać zmieniać zmienić rozumieć zrozumieć opublikować publikować zadzwonić dzwonić przyjechać wysłać wysyłać
+zwrócić oddać naliczać przyjąć przyjmować logować zalogować reagować zareagować przejść dojść aktualizować
+zaktualizować pokazywać pokazać odpisać odpisywać dostarczyć zapisać zapisywać""".split())
+FAILURE_VALENCE = -1.6
+
 ABSENCE = frozenset({"brak", "bez", "zero"})
 ABSENCE_VALENCE = -1.2
 

@@ -3,7 +3,8 @@
 Masked: e-mail addresses ``[EMAIL]``, phone numbers ``[PHONE]``, PESEL numbers that pass their checksum
 ``[PESEL]``, payment-card numbers that pass the Luhn check ``[CARD]``, IBANs that pass the ISO 13616 mod-97
 check (and Polish 26-digit NRB account numbers, checked as ``PL`` IBANs) ``[IBAN]``. Digit runs that fail
-every check and are too short/long for a phone number (order numbers, dates, prices) are left alone.
+every check and are too short/long for a phone number (order numbers, prices) and dates with or without a
+time ("2010-12-01 08:26", "01/12/2010") are left alone.
 
 Only the ``admin`` role may see the raw comment (:func:`can_see_raw`); every other role sees
 ``masked_comment``.
@@ -77,6 +78,22 @@ def _looks_grouped(candidate: str) -> bool:
     return bool(re.fullmatch(r"\(?\d{2,4}\)?(?:[ \-]\d{2,4}){1,4}", candidate.strip()))
 
 
+# A date, optionally with the hour after it ("2010-12-01 08" of "2010-12-01 08:26"): never a phone number.
+_DATE_YMD = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]\d{1,2})?")
+_DATE_DMY = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})(?:[ T]\d{1,2})?")
+
+
+def _is_date(candidate: str) -> bool:
+    c = candidate.strip()
+    m = _DATE_YMD.fullmatch(c)
+    if m:
+        return 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31
+    m = _DATE_DMY.fullmatch(c)
+    if m:
+        return 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(1)) <= 31
+    return False
+
+
 def mask_pii(text: str | None) -> str:
     """``text`` with e-mails, phones, PESEL, card numbers and IBANs replaced by ``[EMAIL]`` etc."""
     if not text:
@@ -86,6 +103,8 @@ def mask_pii(text: str | None) -> str:
 
     def _digits(m: re.Match[str]) -> str:
         cand = m.group(1)
+        if _is_date(cand):
+            return m.group(0)
         label = _classify_digits(cand)
         if label is None:
             # A trailing/leading bracket or separator can glue two numbers; keep the text as it was.

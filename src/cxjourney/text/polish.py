@@ -29,10 +29,12 @@ from cxjourney.text.lexicon_pl import (
     ABSENCE_VALENCE,
     BOOSTERS,
     CONCORD,
-    RESOLVE,
     CONTRAST,
+    FAILURE_VALENCE,
+    FAILURE_VERBS,
     IRONY_PRONE,
     NEGATORS,
+    RESOLVE,
     polish_index,
     stem_candidates,
 )
@@ -146,6 +148,14 @@ def polish_score(text: str) -> float:
                 for j in range(max(0, i - 4), i):
                     if lemmas[j] == a and clause[j] == clause[i]:
                         vals[i] = val
+    for i in range(n):
+        # "nie uruchamia się", "nawet nie zadzwonił": a verb of something working, negated, is a failure.
+        if lemmas[i] in FAILURE_VERBS and not consumed[i] and vals[i] < 1.0:
+            for j in (i - 1, i - 2, i - 3):
+                if j >= 0 and clause[j] == clause[i] and words[j] in ("nie", "nigdy") and not consumed[j]:
+                    vals[i] = FAILURE_VALENCE
+                    consumed[j] = True
+                    break
     contributions: list[float] = [0.0] * n
     for i in range(n):
         # "super szybko", "mega wolno": the praise word only intensifies the next sentiment word.
@@ -165,9 +175,9 @@ def polish_score(text: str) -> float:
         # 2. boosters
         for j in (i - 1, i - 2):
             if j >= 0 and clause[j] == clause[i]:
-                b = BOOSTERS.get(words[j]) or BOOSTERS.get(lemmas[j]) or PREFIX_INTENSIFIERS.get(words[j])
-                if b:
-                    v = v * (1 + b)
+                boost = BOOSTERS.get(words[j]) or BOOSTERS.get(lemmas[j]) or PREFIX_INTENSIFIERS.get(words[j])
+                if boost:
+                    v = v * (1 + boost)
         # 3. negation (words inside a matched phrase are skipped: "nie polecam" carries its own)
         seen_nie = words[i] == "nie"
         for j in (i - 1, i - 2, i - 3):

@@ -280,11 +280,11 @@ def comment_search(ctx: QueryContext, params: CommentSearchParams) -> Result:
         j = j.filter(j.label == params.label)
     import ibis
 
-    df = j.select("response_id", "question_id", "timestamp", "touchpoint", "stage", "c_language", "sentiment",
-                  "label", "comment", "masked_comment", "person_id").order_by(
+    df = j.select("response_id", "question_id", "survey_id", "timestamp", "touchpoint", "stage", "c_language",
+                  "sentiment", "label", "theme", "comment", "masked_comment", "person_id").order_by(
         [ibis.desc("timestamp"), "response_id", "question_id"]).execute()
     query = parse_query(params.q)
-    rows = []
+    rows: list[dict[str, Any]] = []
     total = 0
     for r in df.itertuples():
         # Match on the masked text so a search cannot reveal a phone number or e-mail to a masked role.
@@ -294,8 +294,29 @@ def comment_search(ctx: QueryContext, params: CommentSearchParams) -> Result:
             continue
         total += 1
         if len(rows) < params.limit:
-            rows.append({"response_id": r.response_id, "question_id": r.question_id, "timestamp": str(r.timestamp),
-                         "touchpoint": r.touchpoint, "stage": r.stage, "language": r.c_language,
-                         "sentiment": _num(r.sentiment), "label": r.label,
+            rows.append({"response_id": r.response_id, "question_id": r.question_id, "survey_id": r.survey_id,
+                         "timestamp": str(r.timestamp), "touchpoint": r.touchpoint, "stage": r.stage,
+                         "language": r.c_language, "sentiment": _num(r.sentiment), "label": r.label,
+                         "theme": r.theme if isinstance(r.theme, str) else None,
                          "comment": _shown(ctx, r.comment, r.masked_comment), "matched": hits})
-    return Result(rows=rows, meta={"n": total, "shown": len(rows), "q": params.q})
+    _attach_scores(ctx, rows)
+    return Result(rows=rows, meta={"n": total, "shown": len(rows), "q": params.q,
+                                   "score": "the score given in the same response (first scored question)"})
+
+
+def _attach_scores(ctx: QueryContext, rows: list[dict[str, Any]]) -> None:
+    """``score`` and ``score_kind``: the score the respondent gave in the same response (NPS, CSAT...), the
+    first scored question by question id; None when the response has none."""
+    if not rows:
+        return
+    r = ctx.store.table("responses")
+    ids = sorted({row["response_id"] for row in rows})
+    scored = r.filter(r.score.notnull() & r.response_id.isin(ids)).select(
+        "response_id", "question_id", "kind", "score").order_by(["response_id", "question_id"]).execute()
+    first: dict[str, tuple[Any, Any]] = {}
+    for s in scored.itertuples():
+        first.setdefault(s.response_id, (s.kind, s.score))
+    for row in rows:
+        kind, score = first.get(row["response_id"], (None, None))
+        row["score"] = _num(score)
+        row["score_kind"] = kind

@@ -3,8 +3,11 @@
 ``analyzer.analyze(text) -> Sentiment(score, label, language, analyzer)`` with ``score`` in [-1, 1] and
 ``label`` one of negative / neutral / positive. Backends:
 
-* :class:`LexiconAnalyzer` (default, offline, no training): Polish with the project's lexicon
-  (:mod:`cxjourney.text.polish`), English with VADER plus a CX supplement (:mod:`cxjourney.text.english`).
+* the project classifier (default; :mod:`cxjourney.text.project_model`): the trainable classifier below,
+  fitted on the labelled comments written for cxjourney and shipped in the package.
+* :class:`LexiconAnalyzer` (offline, no training, also a feature of every classifier): Polish with the
+  project's lexicon (:mod:`cxjourney.text.polish`), English with VADER plus a CX supplement
+  (:mod:`cxjourney.text.english`).
 * :class:`cxjourney.text.classifier.TrainedAnalyzer`: a domain classifier trained on the customer's own
   labelled comments (``cxjourney text train``); once a workspace has one, :func:`analyzer_for_workspace`
   returns it.
@@ -114,8 +117,12 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), 4)
 
 
-def default_analyzer() -> LexiconAnalyzer:
-    return LexiconAnalyzer()
+def default_analyzer() -> SentimentAnalyzer:
+    """The project classifier (:mod:`cxjourney.text.project_model`): trained on the labelled comments
+    written for cxjourney, with the lexicon score as one of its features."""
+    from cxjourney.text.project_model import project_analyzer
+
+    return project_analyzer()
 
 
 def model_path(workspace: str | Path) -> Path:
@@ -124,7 +131,7 @@ def model_path(workspace: str | Path) -> Path:
 
 
 def analyzer_for_workspace(workspace: str | Path | None) -> SentimentAnalyzer:
-    """The workspace's trained classifier if it has one (``cxjourney text train``), else the lexicon."""
+    """The workspace's trained classifier if it has one (``cxjourney text train``), else the project one."""
     if workspace is not None:
         path = model_path(workspace)
         if path.exists():

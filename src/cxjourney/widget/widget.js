@@ -1,7 +1,8 @@
 /* cxjourney survey widget: the project's own vanilla JavaScript, no third-party code.
    <script src="https://YOUR-SERVER/w/widget.js" data-key="PUBLIC_WRITE_KEY" async></script>
    Options (data-*): user-id, lang (en|pl), require-consent ("true": wait for cxj.consent(true)).
-   API: cxj.track(event), cxj.identify(userId), cxj.consent(bool), cxj.show(surveyId). Docs: docs/surveys.md */
+   API: cxj.track(event), cxj.identify(userId), cxj.consent(bool), cxj.show(surveyId).
+   State: cxj.ready (configuration read, triggers armed), cxj.decisions (the server's /w/show answers). Docs: docs/surveys.md */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -15,7 +16,7 @@
     en: { close: "Close", send: "Send", thanks: "Thank you!", req: "Please answer this question." },
     pl: { close: "Zamknij", send: "Wyślij", thanks: "Dziękujemy!", req: "Odpowiedz, proszę, na to pytanie." }
   }[lang];
-  var cfg = null, open = null, asked = {}, waiting = {}, exitWaiting = [];
+  var cfg = null, open = null, asked = {}, waiting = {}, exitWaiting = [], early = [], decisions = [];
 
   function get(k) { try { return store.getItem(k); } catch (e) { return null; } }
   function put(k, v) { try { store.setItem(k, v); } catch (e) { /* private mode */ } }
@@ -48,6 +49,7 @@
     if (!consent || open || asked[s.id] || dismissedRecently(s.id)) { return; }
     asked[s.id] = true;
     post("/w/show", { survey: s.id, url: location.href, channel: "widget", consent: consent }, function (r) {
+      decisions.push(r ? { survey: s.id, show: !!r.show, reason: r.reason || null } : { survey: s.id, show: false, reason: "error" });
       if (r && r.show && !open) { render(s, r.response_id); }
     });
   }
@@ -193,12 +195,19 @@
       if (!c || !c.ok) { return; }
       cfg = c;
       cfg.surveys.forEach(function (s) { s.triggers.forEach(function (t) { arm(s, t); }); });
+      api.ready = true;
+      early.splice(0).forEach(function (name) { api.track(name); }); /* events tracked before the configuration arrived */
     }).catch(function () { /* the site never breaks because of the widget */ });
   }
 
   var api = {
     loaded: true,
-    track: function (name) { (waiting[name] || []).splice(0).forEach(function (f) { f(); }); },
+    ready: false,
+    decisions: decisions,
+    track: function (name) {
+      if (!cfg) { early.push(String(name)); return; }
+      (waiting[name] || []).splice(0).forEach(function (f) { f(); });
+    },
     identify: function (id) { userId = id ? String(id) : null; },
     consent: function (yes) { consent = !!yes; },
     show: function (id) { if (cfg) { cfg.surveys.forEach(function (s) { if (s.id === id) { attempt(s); } }); } }

@@ -23,6 +23,35 @@ class Workspace:
         self.settings = settings
         self.root = settings.workspace
 
+    # ---- the running server (written by `cxjourney serve`, read by CLI commands) -------------------
+    @property
+    def _server_file(self) -> Path:
+        return self.root / ".cxjourney" / "server.json"
+
+    def record_server(self, host: str, port: int) -> None:
+        import json
+        import os
+
+        connect_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        self._server_file.parent.mkdir(parents=True, exist_ok=True)
+        self._server_file.write_text(json.dumps({"url": f"http://{connect_host}:{port}", "pid": os.getpid()}))
+
+    def forget_server(self) -> None:
+        self._server_file.unlink(missing_ok=True)
+
+    def server_url(self) -> str | None:
+        """URL of the server that holds this workspace, when `cxjourney serve` recorded one."""
+        import json
+        import os
+
+        try:
+            rec = json.loads(self._server_file.read_text())
+            url, pid = rec.get("url"), int(rec.get("pid"))
+            os.kill(pid, 0)  # a server killed hard leaves its file behind: only a live process counts
+        except (OSError, ValueError, AttributeError, TypeError):
+            return None
+        return url if isinstance(url, str) else None
+
     @property
     def journeys_dir(self) -> Path:
         return self.root / "journeys"

@@ -7,7 +7,7 @@ from typing import Any
 from cxjourney.dashboard import charts
 from cxjourney.dashboard.data import fetch, is_flagged
 from cxjourney.dashboard.filters import Filters
-from cxjourney.dashboard.pages.common import panel_json
+from cxjourney.dashboard.pages.common import data_as_of, panel_json
 from cxjourney.query.registry import QueryContext
 
 DEFAULT_STEPS = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
@@ -24,30 +24,47 @@ def build_funnels(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -
     chart = None
     if p.ok and p.rows:
         label_key = next((k for k in ("step_name", "step", "name", "event") if k in p.rows[0]), None)
-        count_key = next((k for k in ("count", "persons", "n", "entered", "users") if k in p.rows[0]), None)
+        count_key = next((k for k in ("reached", "count", "persons", "entered", "users", "n") if k in p.rows[0]), None)
         if label_key and count_key:
             chart = {"data": [{"type": "funnel", "y": [str(r[label_key]) for r in p.rows], "x": [r[count_key] for r in p.rows],
-                               "textinfo": "value+percent initial", "marker": {"color": charts.COLOURS["line"]}}],
-                     "layout": {**charts.LAYOUT, "height": 340}}
+                               "texttemplate": "%{value:,d}<br>%{percentInitial:.1%}", "marker": {"color": charts.COLOURS["line"]}}],
+                     "layout": {**charts.LAYOUT, "height": 340, "margin": {"l": 150, "r": 20, "t": 20, "b": 20},
+                                "yaxis": {"automargin": True}}}
     return {"page": "funnels", "steps": steps, "event_names": _event_names(ctx), "funnel": panel_json(p, chart)}
 
 
 def build_paths(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> dict[str, Any]:
-    p = fetch(ctx, "paths", f.as_params())
-    links: list[tuple[str, str, float]] = []
+    label = next(iter(args.get("label") or []), None) or "touchpoint"
+    label = label if label in ("event", "touchpoint", "stage") else "touchpoint"
+    p = fetch(ctx, "paths", f.as_params(), label=label, steps=4, top=15)
+    links = sankey_links(p.rows) if p.ok else []
     for r in p.rows if p.ok else []:
-        src = r.get("source", r.get("from"))
-        dst = r.get("target", r.get("to"))
-        val = r.get("count", r.get("value", r.get("n")))
-        if src is not None and dst is not None and val:
-            step = r.get("step", r.get("depth"))
-            prefix = (lambda k, s: f"{k}. {s}") if step is not None else (lambda k, s: str(s))
-            links.append((prefix(step, src), prefix(int(step) + 1, dst) if step is not None else str(dst), float(val)))
-    return {"page": "paths", "paths": panel_json(p, charts.sankey(links, t("Paths")))}
+        r["steps"] = " → ".join(str(x) for x in (r.get("path") or []))
+    return {"page": "paths", "label": label, "paths": panel_json(p, charts.sankey(links, t("Paths")))}
+
+
+def sankey_links(rows: list[dict[str, Any]]) -> list[tuple[str, str, float]]:
+    """Path variants (``path`` = list of steps, ``count``) as Sankey links between numbered steps; a path
+    that ends before the longest one flows into '(exit)', so every column adds up to the total."""
+    longest = max((len(r.get("path") or []) for r in rows), default=0)
+    agg: dict[tuple[str, str], float] = {}
+    for r in rows:
+        path = [str(x) for x in (r.get("path") or [])]
+        n = float(r.get("count") or 0)
+        if not path or not n:
+            continue
+        for i in range(len(path) - 1):
+            key = (f"{i + 1}. {path[i]}", f"{i + 2}. {path[i + 1]}")
+            agg[key] = agg.get(key, 0.0) + n
+        if len(path) < longest:
+            key = (f"{len(path)}. {path[-1]}", f"{len(path) + 1}. (exit)")
+            agg[key] = agg.get(key, 0.0) + n
+    return [(s, t, v) for (s, t), v in agg.items()]
 
 
 def build_retention(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> dict[str, Any]:
-    p = fetch(ctx, "retention", f.as_params())
+    look_from = data_as_of(ctx, f)
+    p = fetch(ctx, "retention", f.as_params(), **({"as_of": look_from} if look_from else {}))
     chart = None
     if p.ok and p.rows and "cohort" in p.rows[0]:
         off_key = next((k for k in ("period", "offset", "period_number", "age") if k in p.rows[0]), None)

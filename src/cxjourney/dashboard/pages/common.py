@@ -2,12 +2,56 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
 
 from cxjourney.dashboard import charts
 from cxjourney.dashboard.data import Panel, fetch, is_flagged, overall_and_trend
 from cxjourney.dashboard.filters import Filters
 from cxjourney.query.registry import QueryContext
+from cxjourney.workspace import Workspace
+
+
+def _stamp(*dirs: Path) -> tuple[Any, ...]:
+    """What the files in ``dirs`` look like now (name, size, mtime): a changed file changes the stamp."""
+    out: list[Any] = []
+    for d in dirs:
+        if d.exists():
+            for p in sorted(d.iterdir()):
+                st = p.stat()
+                out.append((str(p), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+class CachedWorkspace(Workspace):
+    """The workspace with its journeys and survey ids parsed again only when one of their files changed:
+    parsing the YAML on every request cost more than serving a cached page. Same answers as Workspace."""
+
+    _cache: dict[tuple[Any, ...], Any] = {}
+    _lock = threading.Lock()
+
+    def _cached(self, what: str, compute: Any) -> Any:
+        key = (what, str(self.root), _stamp(self.journeys_dir, self.surveys_dir))
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = value
+        return value
+
+    def survey_ids(self) -> list[str]:
+        return list(self._cached("surveys", super().survey_ids))
+
+    def check_journeys(self) -> tuple[list[Any], list[dict[str, Any]]]:
+        return self._cached("journeys", super().check_journeys)  # type: ignore[no-any-return]
+
+
+def cached_workspace(ws: Any) -> Any:
+    return CachedWorkspace(ws.settings) if isinstance(ws, Workspace) and not isinstance(ws, CachedWorkspace) else ws
 
 
 def journeys_of(ctx: QueryContext) -> list[Any]:
@@ -57,13 +101,20 @@ def rows_for_metric(p: Panel, metric: str | None) -> Panel:
     """Long-format results (rows with a ``metric`` column) narrowed to one metric."""
     if metric is None or not p.ok or not any("metric" in r for r in p.rows):
         return p
-    return Panel(p.query, p.status, [r for r in p.rows if r.get("metric") == metric], p.meta, p.reason)
+    rows = [r for r in p.rows if r.get("metric") == metric and r.get("touchpoint") is None]
+    return Panel(p.query, p.status, rows, p.meta, p.reason)
+
+
+# Queries with no weekly breakdown of their headline (asking again by week would only cost time).
+NO_WEEKLY = {"journey_overview", "clv_summary"}
 
 
 def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, better: str, journey: Any | None,
-             target_metric: str | None = None, metric: str | None = None, label: str = "", small: str = "n too small") -> dict[str, Any]:
+             target_metric: str | None = None, metric: str | None = None, label: str = "", small: str = "n too small",
+             extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """One KPI: headline value with interval and n (or the insufficient-sample flag), target, trend."""
-    p = rows_for_metric(fetch(ctx, query, f.as_params()), metric)
+    extra = extra or {}
+    p = rows_for_metric(fetch(ctx, query, f.as_params(), **extra), metric)
     tile: dict[str, Any] = {"key": key, "label": label or key, "query": query, "kind": kind, "better": better,
                             "status": p.status, "reason": p.reason, "row": None, "trend": [], "chart": None,
                             "target": target_for(journey, target_metric or key), "vs_target": None, "change": None}
@@ -75,11 +126,12 @@ def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, 
     if head is None:
         tile["status"] = "empty"
         return tile
-    if len(trend) < 2:
-        tp = rows_for_metric(fetch(ctx, query, f.as_params(), period="week"), metric)
+    if len(trend) < 2 and query not in NO_WEEKLY:
+        tp = rows_for_metric(fetch(ctx, query, f.as_params(), period="week", **extra), metric)
         if tp.ok:
             _, trend = overall_and_trend(tp)
     tile["row"] = head
+    tile["stage"] = head.get("stage")
     tile["trend"] = trend
     tile["flagged"] = is_flagged(head)
     if not tile["flagged"]:
@@ -88,8 +140,16 @@ def kpi_tile(ctx: QueryContext, f: Filters, *, key: str, query: str, kind: str, 
         tile["chart"] = charts.line_with_band(trend, "period", percent=(kind == "rate"), small_label=small)
         tile["chart"]["layout"]["height"] = 120
         tile["chart"]["layout"]["margin"] = {"l": 36, "r": 8, "t": 8, "b": 24}
-        a, b = trend[-2], trend[-1]
-        if a.get("value") is not None and b.get("value") is not None and not (is_flagged(a) or is_flagged(b)):
-            sig = bool(b.get("significant")) or "significant" in (b.get("flags") or [])
-            tile["change"] = {"delta": b["value"] - a["value"], "from": a.get("period"), "to": b.get("period"), "significant": sig}
+        tile["chart"]["layout"]["xaxis"] = {"nticks": 3, "tickangle": 0}
     return tile
+
+
+def data_as_of(ctx: QueryContext, f: Filters) -> str | None:
+    """The moment churn and retention look from when no end date is picked: the last event in the store
+    (not the clock, so an imported history that ended years ago is not shown as 100% churned). With an end
+    date the queries look from the day after it."""
+    if f.end:
+        return None
+    p = fetch(ctx, "store_summary")
+    last = (p.rows[0].get("last_event") if p.ok and p.rows else None) or None
+    return str(last)[:19].replace(" ", "T") if last else None

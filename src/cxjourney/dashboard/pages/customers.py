@@ -29,5 +29,4 @@ def build_360(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> di
     return {"page": "customers", "template": "customer", "person_id": meta["person_id"], "person": meta.get("person"),
             "ids": meta.get("ids") or [], "timeline": res.rows, "answers": meta.get("answers") or [],
             "orders": meta.get("orders") or [], "tickets": meta.get("tickets") or [], "scores": meta.get("scores"),
-            "revenue": meta.get("revenue"), "masked": meta.get("masked"), "counts": counts,
-            "churn": panel_json(fetch(ctx, "churn", f.as_params(), person=meta["person_id"])) if ctx.role != "agent" else None}
+            "revenue": meta.get("revenue"), "masked": meta.get("masked"), "counts": counts}

@@ -33,7 +33,7 @@ def _survey_status(path: Any) -> dict[str, Any]:
     try:
         from cxjourney.surveys import check_survey  # type: ignore[attr-defined]
     except ImportError:
-        check_survey = None
+        check_survey = None  # type: ignore[assignment]
     if check_survey is not None:
         try:
             _, problems = check_survey(path)

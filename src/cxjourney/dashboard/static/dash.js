@@ -3,16 +3,35 @@
 (function () {
   "use strict";
 
+  // Numbers and dates on the axes in the page's language (Polish: decimal comma, day.month.year).
+  var ISO_DAY = /^\d{4}-\d{2}-\d{2}/;
+  function localise(fig) {
+    var lang = document.documentElement.lang || "en";
+    fig.layout = fig.layout || {};
+    if (lang === "pl") {
+      fig.layout.separators = ", ";
+      var dated = (fig.data || []).some(function (t) { return t.x && t.x.length && ISO_DAY.test(String(t.x[0])); });
+      if (dated) {
+        fig.layout.xaxis = Object.assign({}, fig.layout.xaxis || {}, { tickformat: "%d.%m.%Y" });
+      }
+    }
+    return fig;
+  }
+
+  // body[data-charts-ready] is set once every figure is drawn (tests and screenshots wait for it).
   function drawCharts() {
-    if (!window.Plotly) return;
-    document.querySelectorAll(".chart[data-figure]").forEach(function (el) {
-      var fig = JSON.parse(el.getAttribute("data-figure"));
-      var name = (el.getAttribute("data-title") || el.id || "chart").replace(/[^\w\-]+/g, "_");
-      window.Plotly.newPlot(el, fig.data, fig.layout, {
-        displaylogo: false, responsive: true,
-        toImageButtonOptions: { format: "png", filename: name, scale: 2 },
+    var done = [];
+    if (window.Plotly) {
+      document.querySelectorAll(".chart[data-figure]").forEach(function (el) {
+        var fig = localise(JSON.parse(el.getAttribute("data-figure")));
+        var name = (el.getAttribute("data-title") || el.id || "chart").replace(/[^\w\-]+/g, "_");
+        done.push(window.Plotly.newPlot(el, fig.data, fig.layout, {
+          displaylogo: false, responsive: true,
+          toImageButtonOptions: { format: "png", filename: name, scale: 2 },
+        }));
       });
-    });
+    }
+    Promise.all(done).then(function () { document.body.setAttribute("data-charts-ready", "1"); });
   }
 
   function csvCell(text) {
@@ -75,6 +94,12 @@
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-csv]");
     if (btn) exportTable(btn.getAttribute("data-csv"));
+    var more = ev.target.closest("[data-show]");
+    if (more) {
+      var hidden = document.getElementById(more.getAttribute("data-show"));
+      if (hidden) hidden.hidden = false;
+      more.remove();
+    }
   });
   function start() { drawCharts(); live(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
