@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.analytics import synth
 
 JOURNEY = Path(__file__).resolve().parents[2] / "src" / "cxjourney" / "demo" / "template" / "journeys" / "online-store.yaml"

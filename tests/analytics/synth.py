@@ -125,7 +125,10 @@ def ref_funnel(df: pd.DataFrame, steps: list[str], window_s: float) -> list[int]
 
 def ref_sessions(df: pd.DataFrame, timeout_s: float) -> dict[str, float]:
     n = bounces = pages = dur = 0.0
-    for _, g in ordered(df).groupby("person_id", sort=False):
+    from cxjourney.analytics.sessions import OFFSITE_EVENTS
+
+    onsite = df[~df["event"].isin(OFFSITE_EVENTS)]
+    for _, g in ordered(onsite).groupby("person_id", sort=False):
         prev = None
         cur: list[Any] = []
         groups = []

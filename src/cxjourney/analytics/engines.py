@@ -8,12 +8,15 @@ Ibis backend: ``run_query(QueryContext(spark_store(...), settings, now), "paths"
 from __future__ import annotations
 
 import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import ibis
 
 # Tables the analytics read, and the columns copied to another engine (JSON columns become strings).
-ANALYTICS_TABLES = ("events", "ad_costs", "responses")
+ANALYTICS_TABLES = ("events", "ad_costs", "responses", "persons")
 
 
 def backend_name(expr: Any) -> str:
@@ -35,7 +38,24 @@ def ordered_collect(t: Any, value: Any, *, rank: Any, by: list[str]) -> Any:
     return t.group_by(by).aggregate(path=value.collect(order_by=[rank]).join(PATH_SEP))
 
 
+@contextmanager
+def materialized(expr: Any) -> Iterator[Any]:
+    """Compute ``expr`` once when several results are read from it: on DuckDB into a temporary table
+    (dropped afterwards); other engines get the expression back unchanged."""
+    if backend_name(expr) != "duckdb":
+        yield expr
+        return
+    be = expr._find_backend()
+    name = f"_cxj_{uuid.uuid4().hex}"
+    t = be.create_table(name, expr, temp=True)
+    try:
+        yield t
+    finally:
+        be.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
+
+
 PATH_SEP = " > "
+JSON_COLUMNS = {"events": ("properties", "context"), "persons": ("traits",)}
 
 
 class IbisStore:
@@ -47,7 +67,10 @@ class IbisStore:
         self.read_only = True
 
     def table(self, name: str) -> Any:
-        return self.ibis.table(name)
+        t = self.ibis.table(name)
+        # JSON columns travel as text; journey matchers read them as JSON.
+        casts = {c: t[c].cast("json") for c in JSON_COLUMNS.get(name, ()) if c in t.columns and t[c].type().is_string()}
+        return t.mutate(**casts) if casts else t
 
     def close(self) -> None:  # the caller owns the Spark session
         pass
@@ -55,9 +78,15 @@ class IbisStore:
 
 def spark_session(*, master: str = "local[2]", app_name: str = "cxjourney", conf: dict[str, str] | None = None) -> Any:
     """A Spark session with UTC time and small shuffles (local mode for a laptop or tests)."""
+    import os
+    import sys
+
     from pyspark.sql import SparkSession
 
+    # Python workers (JSON access compiles to a Python UDF) must run this interpreter.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     b = (SparkSession.builder.master(master).appName(app_name)
+         .config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
          .config("spark.sql.session.timeZone", "UTC")
          .config("spark.sql.shuffle.partitions", "4")
          .config("spark.ui.enabled", "false")
@@ -76,11 +105,12 @@ def spark_store(session: Any, *, parquet: dict[str, str] | None = None) -> IbisS
 
 def copy_to_spark(store: Any, session: Any, tables: tuple[str, ...] = ANALYTICS_TABLES) -> IbisStore:
     """Copy the analytics tables of a DuckDB store into Spark temp views (tests, small exports)."""
+    con = store.con.cursor()
     for name in tables:
-        rel = store.con.sql(f"SELECT * FROM {name}")
+        rel = con.sql(f"SELECT * FROM {name}")
         cols = [f'CAST("{c}" AS VARCHAR) AS "{c}"' if str(t).upper() == "JSON" else f'"{c}"'
                 for c, t in zip(rel.columns, rel.types, strict=True)]
-        arrow = store.con.sql(f"SELECT {', '.join(cols)} FROM {name}").to_arrow_table()
+        arrow = con.sql(f"SELECT {', '.join(cols)} FROM {name}").to_arrow_table()
         df = session.createDataFrame(arrow.to_pandas(), schema=_spark_schema(arrow.schema)) if arrow.num_rows else \
             session.createDataFrame([], schema=_spark_schema(arrow.schema))
         df.createOrReplaceTempView(name)

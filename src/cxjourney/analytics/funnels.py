@@ -22,14 +22,15 @@ TTC_BINS: list[tuple[str, float]] = [
 
 
 def funnel_people(ev: Any, steps: list[Any], *, window_s: float, strict: bool = False, start: Any = None,
-                  end: Any = None, by: str | None = None) -> Any:
+                  end: Any = None, by: list[str] | None = None) -> Any:
     """One row per entering person: ``r1..rk`` (rank of each step's event, NULL when not reached),
     ``s1..sk`` (its epoch seconds) and ``dim`` (the breakdown value of the entry event).
 
     ``steps`` are boolean Ibis expressions over ``ev`` (see ``prep.step_expr``)."""
     k = len(steps)
     marks = {f"_m{i}": s for i, s in enumerate(steps)}
-    t = ev.mutate(**marks, _dim=(dim_expr(ev, by).cast("string") if by else ibis.literal("all")))
+    # Only the columns the funnel needs travel on (the JSON columns are costly to carry through a window).
+    t = ev.select("person_id", "timestamp", "seq", **marks, _dim=(dim_expr(ev, by).cast("string") if by else ibis.literal("all")))
     if strict:
         t = with_rank(t).filter(ibis.or_(*[t[m] for m in marks]))
     else:
@@ -41,19 +42,21 @@ def funnel_people(ev: Any, steps: list[Any], *, window_s: float, strict: bool = 
         first = first.filter(first.timestamp >= lo)
     if hi is not None:
         first = first.filter(first.timestamp < hi)
-    a = first.group_by("person_id").aggregate(r1=first.rn.min(), s1=first._secs.min(),
-                                              q1=first.seq.argmin(first.rn), dim=first._dim.argmin(first.rn))
+    level = first.group_by("person_id").aggregate(r1=first.rn.min(), s1=first._secs.min(), q1=first.seq.argmin(first.rn),
+                                                  t1=first.timestamp.min(), dim=first._dim.argmin(first.rn))
+    people = level
+    # A chain: the persons at step i+1 come from those at step i only, so the expression grows linearly.
     for i in range(1, k):
-        st = t.filter(t[f"_m{i}"]).select(_p=t.person_id, _r=t.rn, _s=t._secs, _q=t.seq)
-        prev = a.select("person_id", "s1", _prev=a[f"r{i}"]).filter(lambda x: x._prev.notnull())
+        st = t.filter(t[f"_m{i}"]).select(_p=t.person_id, _r=t.rn, _s=t._secs, _q=t.seq, _t=t.timestamp)
+        prev = level.select("person_id", "s1", _prev=level[f"r{i}"])
         j = prev.join(st, prev.person_id == st._p)
         cond = (j._r == j._prev + 1) if strict else (j._r > j._prev)
         j = j.filter(cond & (j._s - j.s1 <= window_s))
-        nxt = j.group_by("person_id").aggregate(**{f"_r{i + 1}": j._r.min(), f"_s{i + 1}": j._s.min(),
-                                                   f"_q{i + 1}": j._q.argmin(j._r)})
-        a = a.left_join(nxt, a.person_id == nxt.person_id).drop("person_id_right")
-        a = a.rename(**{f"r{i + 1}": f"_r{i + 1}", f"s{i + 1}": f"_s{i + 1}", f"q{i + 1}": f"_q{i + 1}"})
-    return a
+        level = j.group_by("person_id").aggregate(**{f"r{i + 1}": j._r.min(), f"s{i + 1}": j._s.min(),
+                                                     f"q{i + 1}": j._q.argmin(j._r), f"t{i + 1}": j._t.min(), "s1": j.s1.max()})
+        nxt = level.drop("s1").rename(_pn="person_id")
+        people = people.left_join(nxt, people.person_id == nxt._pn).drop("_pn")
+    return people
 
 
 def step_counts(people: Any, k: int) -> Any:
@@ -76,16 +79,19 @@ def time_to_convert(people: Any, k: int) -> tuple[Any, Any]:
     return q, hist
 
 
-def dropoff_next_counts(ev: Any, people: Any, step: int) -> Any:
-    """What people who reached ``step`` but not ``step + 1`` did next: the label of their next event
-    (any event, order (timestamp, seq)) or '(exit)' when there was none, counted per label."""
-    dropped = people.filter(people[f"r{step}"].notnull() & people[f"r{step + 1}"].isnull())
-    dropped = dropped.select(_p=dropped.person_id, _q=dropped[f"q{step}"])
-    mine = ev.semi_join(dropped, ev.person_id == dropped._p)
-    ranked = with_rank(mine).mutate(_label=label(mine))
-    hit = ranked.join(dropped, (ranked.person_id == dropped._p) & (ranked.seq == dropped._q))
-    hit = hit.select(_hp=hit.person_id, _hr=hit.rn)
-    nxt = ranked.select(_p2=ranked.person_id, _rn2=ranked.rn, next=ranked._label)
-    j = hit.left_join(nxt, (hit._hp == nxt._p2) & (nxt._rn2 == hit._hr + 1))
-    j = j.mutate(next=j.next.fill_null("(exit)"))
-    return j.group_by("next").aggregate(count=j.count())
+def dropoff_next_counts(ev: Any, people: Any, k: int) -> Any:
+    """What people who reached step i but not step i + 1 did next, for every i < k: the label of their next
+    event after the step-i event (any event, order (timestamp, seq)), or '(exit)' when there was none.
+    Returns ``step`` (i), ``next`` and ``count``, for all steps in one query."""
+    parts = []
+    for i in range(1, k):
+        d = people.filter(people[f"r{i}"].notnull() & people[f"r{i + 1}"].isnull())
+        parts.append(d.select(_p=d.person_id, _t=d[f"t{i}"], _q=d[f"q{i}"], step=ibis.literal(i)))
+    dropped = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    later = ev.select(_p2=ev.person_id, _t2=ev.timestamp, _q2=ev.seq, _l=label(ev))
+    j = dropped.left_join(later, (dropped._p == later._p2) & ((later._t2 > dropped._t) | ((later._t2 == dropped._t) & (later._q2 > dropped._q))))
+    w = ibis.window(group_by=[j._p, j.step], order_by=[j._t2, j._q2])
+    j = j.mutate(_n=ibis.row_number().over(w))
+    nxt = j.filter(j._n == 0)
+    nxt = nxt.mutate(next=nxt._l.fill_null("(exit)"))
+    return nxt.group_by(["step", "next"]).aggregate(count=nxt.count())

@@ -7,7 +7,9 @@ from typing import Any
 from pydantic import Field
 
 from cxjourney.analytics import kpis, retention, score, sessions, stages
-from cxjourney.analytics.params import JourneyScope, as_of, events, journey_of, records
+from cxjourney.analytics.engines import materialized
+from cxjourney.analytics.params import JourneyOnly, JourneyScope, as_of, events, journey_of, records
+from cxjourney.analytics.prep import split_dims
 from cxjourney.metrics.rates import rate
 from cxjourney.query.registry import QueryContext, Result, register
 
@@ -22,16 +24,16 @@ def _orders(ev: Any) -> Any:
     return ev.filter((ev.type == "track") & (ev.event == retention.ORDER_EVENT))
 
 
-def _progress(ctx: QueryContext, p: JourneyScope, journey: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _progress(ctx: QueryContext, p: Any, journey: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Stage progress totals and reach rows (period 'all' for progress; reach by period/by)."""
     ev = events(ctx, p)
-    t = stages.annotated(ev, journey)
-    prog = records(stages.stage_progress(t, journey, _orders(ev)))[0]
-    reach = records(stages.touchpoint_reach(t, period=p.period, by=p.by))
+    with materialized(stages.annotated(ev, journey, by=getattr(p, "by", None))) as t:
+        prog = records(stages.stage_progress(t, journey, _orders(ev)))[0]
+        reach = records(stages.touchpoint_reach(t, period=getattr(p, "period", "all")))
     return prog, reach
 
 
-def _stage_metric_rows(ctx: QueryContext, p: JourneyScope, journey: Any, prog: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+def _stage_metric_rows(ctx: QueryContext, p: Any, journey: Any, prog: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
     """{stage id: {metric: row}} for the whole scope (period 'all')."""
     ms, cf = ctx.settings.min_sample, ctx.settings.confidence
     wanted = {m for s in journey.stages for m in [*s.metrics, *s.targets]}
@@ -51,6 +53,10 @@ def _stage_metric_rows(ctx: QueryContext, p: JourneyScope, journey: Any, prog: d
         common["churn_rate"] = rate(int(c["churned"] or 0), int(c["n"] or 0), min_sample=ms, confidence=cf)
     out: dict[str, dict[str, dict[str, Any]]] = {}
     k = len(journey.stages)
+    groups = None
+    if wanted & SURVEY_METRICS:
+        resp = _responses(ctx, p)
+        groups = kpis.survey_groups(resp).execute() if resp is not None else None
     for i, s in enumerate(journey.stages):
         rows = dict(common)
         n = int(prog.get(f"n{i}") or 0)
@@ -58,17 +64,14 @@ def _stage_metric_rows(ctx: QueryContext, p: JourneyScope, journey: Any, prog: d
         if i + 1 < k:
             rows["stage_conversion"] = rate(int(prog.get(f"next{i}") or 0), n, min_sample=ms, confidence=cf)
         rows["conversion_rate"] = rate(int(prog.get(f"ord{i}") or 0), n, min_sample=ms, confidence=cf)
-        if (set(s.metrics) | set(s.targets)) & SURVEY_METRICS:
-            resp = _responses(ctx, p)
-            if resp is not None:
-                tps = [t.id for t in s.touchpoints]
-                sr = kpis.survey_totals(resp, stage=s.id, touchpoints=tps).execute()
-                rows.update(kpis.survey_rows(sr, min_sample=ms, confidence=cf))
+        if (set(s.metrics) | set(s.targets)) & SURVEY_METRICS and groups is not None:
+            sr = kpis.survey_for_stage(groups, s.id, [t.id for t in s.touchpoints])
+            rows.update(kpis.survey_rows(sr, min_sample=ms, confidence=cf))
         out[s.id] = rows
     return out
 
 
-def _costs(ctx: QueryContext, p: JourneyScope) -> Any:
+def _costs(ctx: QueryContext, p: Any) -> Any:
     c = ctx.store.table("ad_costs")
     if p.start is not None:
         c = c.filter(c.date >= p.start)
@@ -79,7 +82,7 @@ def _costs(ctx: QueryContext, p: JourneyScope) -> Any:
     return c
 
 
-def _responses(ctx: QueryContext, p: JourneyScope) -> Any:
+def _responses(ctx: QueryContext, p: Any) -> Any:
     try:
         r = ctx.store.table("responses")
     except Exception:
@@ -108,7 +111,7 @@ def journey_overview(ctx: QueryContext, p: JourneyScope) -> Result:
         base = {"journey": j.id, "stage": s.id, "stage_index": i}
         for r in reach:
             if r["stage"] == s.id:
-                rows.append({**base, "touchpoint": r["touchpoint"], "period": r["period"], (p.by or "segment"): r["dim"],
+                rows.append({**base, "touchpoint": r["touchpoint"], "period": r["period"], **split_dims(p.by, r["dim"]),
                              "metric": "reach", "value": int(r["reach"]), "ci_low": None, "ci_high": None,
                              "n": int(r["reach"]), "events": int(r["events"]), "flags": []})
         for m in ["stage_conversion", *[x for x in dict.fromkeys([*s.metrics, *s.targets]) if x not in ("reach", "stage_conversion")]]:
@@ -137,8 +140,8 @@ def stage_kpis(ctx: QueryContext, p: JourneyScope) -> Result:
         start=p.start, end=p.end))}
     rows = []
     for key in sorted(set(et) | set(st) | set(ct)):
-        dims = {"period": key[0], (p.by or "segment"): key[1]}
-        cost_row = ct.get(key) or (ct.get((key[0], "all")) if p.by not in kpis.COST_DIMS else None)
+        dims = {"period": key[0], **split_dims(p.by, key[1])}
+        cost_row = ct.get(key) or (ct.get((key[0], "all")) if not kpis.cost_by(p.by) else None)
         m = kpis.kpi_rows(et.get(key), cost_row, min_sample=ms, confidence=cf)
         m.update(kpis.session_rows(st.get(key, {}), min_sample=ms, confidence=cf))
         for s in j.stages:
@@ -148,7 +151,7 @@ def stage_kpis(ctx: QueryContext, p: JourneyScope) -> Result:
     return Result(rows=rows, meta={"journey": j.id})
 
 
-class ScoreParams(JourneyScope):
+class ScoreParams(JourneyOnly):
     pass
 
 
@@ -170,11 +173,11 @@ def journey_score(ctx: QueryContext, p: ScoreParams) -> Result:
     total = score.combine(parts)
     rows.insert(0, {"journey": j.id, "stage": None, "weight": None, "value": total,
                     "n_scored": sum(r["n_scored"] for r in rows), "metrics": [], "flags": [] if total is not None else ["no_scored_metric"]})
-    return Result(rows=rows, meta={"formula": score.__doc__})
+    return Result(rows=rows, meta={"journey": j.id, "formula": score.__doc__})
 
 
-class DesignedParams(JourneyScope):
-    top_loops: int = Field(default=20, ge=1, le=1000)
+class DesignedParams(JourneyOnly):
+    top_loops: int = Field(default=20, ge=1, le=1000, description="At most this many loop rows (stage revisits), most frequent first.")
 
 
 @register("designed_vs_actual", DesignedParams, summary="How many follow the designed stage order, which stages they skip, where they loop.")

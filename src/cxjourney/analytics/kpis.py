@@ -21,11 +21,11 @@ EVENTS = {
 COST_DIMS = ("channel", "campaign")
 
 
-def _pd(t: Any, ts: Any, period: str, by: str | None) -> Any:
+def _pd(t: Any, ts: Any, period: str, by: list[str] | None) -> Any:
     return t.mutate(period=period_expr(ts, period), dim=(dim_expr(t, by).cast("string") if by else ibis.literal("all")))
 
 
-def event_totals(ev: Any, *, period: str = "all", by: str | None = None) -> Any:
+def event_totals(ev: Any, *, period: str = "all", by: list[str] | None = None) -> Any:
     """Per (period, dim): counts of the catalogue's events, revenue, customers, repeat customers."""
     t = _pd(ev.filter(ev.type == "track"), ev.timestamp, period, by)
     t = t.filter(t.event.isin(list(EVENTS.values())))
@@ -41,27 +41,33 @@ def event_totals(ev: Any, *, period: str = "all", by: str | None = None) -> Any:
     return j.mutate(customers=j.customers.fill_null(0), repeat=j.repeat.fill_null(0)).order_by(["period", "dim"])
 
 
-def cost_totals(costs: Any, *, period: str = "all", by: str | None = None) -> Any:
-    """Per (period, dim): ad cost, impressions and clicks (dim: channel or campaign, else 'all')."""
+def cost_by(by: list[str] | None) -> bool:
+    """Can ad costs be broken down like this (only by channel and/or campaign)?"""
+    return bool(by) and all(b in COST_DIMS for b in by or [])
+
+
+def cost_totals(costs: Any, *, period: str = "all", by: list[str] | None = None) -> Any:
+    """Per (period, dim): ad cost, impressions and clicks (dim: channel and/or campaign, else 'all')."""
     ts = costs.date.cast("timestamp")
-    dim = costs[by].cast("string") if by in COST_DIMS else ibis.literal("all")
+    dim = dim_expr(costs, by).cast("string") if by and cost_by(by) else ibis.literal("all")
     t = costs.mutate(period=period_expr(ts, period), dim=dim)
     return t.group_by(["period", "dim"]).aggregate(
         cost=t.cost.sum(), impressions=t.impressions.sum(), clicks=t.clicks.sum())
 
 
-def survey_totals(resp: Any, *, stage: str | None = None, touchpoints: list[str] | None = None) -> Any:
-    """Per kind (nps/csat/ces): n, promoters, detractors, top-2-box, sum and sum of squares of scores."""
-    r = resp
-    if stage is not None or touchpoints:
-        cond = r.stage == stage if stage is not None else ibis.literal(False)
-        if touchpoints:
-            cond = cond | r.touchpoint.isin(touchpoints)
-        r = r.filter(cond.fill_null(False))
-    r = r.filter(r.kind.isin(["nps", "csat", "ces"]) & r.score.notnull())
-    return r.group_by("kind").aggregate(
+def survey_groups(resp: Any) -> Any:
+    """Per (stage, touchpoint, kind): n, promoters, detractors, top-2-box, sum and sum of squares of scores
+    (one query; ``survey_for_stage`` sums the groups of a stage)."""
+    r = resp.filter(resp.kind.isin(["nps", "csat", "ces"]) & resp.score.notnull())
+    return r.group_by(["stage", "touchpoint", "kind"]).aggregate(
         n=r.count(), promoters=(r.score >= 9).cast("int64").sum(), detractors=(r.score <= 6).cast("int64").sum(),
         top2=(r.score >= 4).cast("int64").sum(), s=r.score.sum(), ss=(r.score * r.score).sum())
+
+
+def survey_for_stage(groups: Any, stage: str, touchpoints: list[str]) -> Any:
+    """The per-kind totals of the responses of a stage (its own, or to one of its touchpoints)."""
+    g = groups[(groups["stage"] == stage) | groups["touchpoint"].isin(touchpoints)]
+    return g.groupby("kind", as_index=False)[["n", "promoters", "detractors", "top2", "s", "ss"]].sum()
 
 
 def nps_row(n: int, p: int, d: int, *, min_sample: int, confidence: float, **dims: Any) -> dict[str, Any]:

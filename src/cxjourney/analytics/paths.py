@@ -16,9 +16,9 @@ from cxjourney.analytics.sessions import sessionize
 START, END, EXIT, ENTRY, OTHER = "(start)", "(end)", "(exit)", "(entry)", "(other)"
 
 
-def labelled(ev: Any, label: Any) -> Any:
+def labelled(ev: Any, label: Any, *keep: str) -> Any:
     """Events with a ``step`` label; events whose label is NULL (e.g. matching no touchpoint) are left out."""
-    t = ev.mutate(step=label)
+    t = ev.select("person_id", "timestamp", "seq", *keep, step=label)
     return t.filter(t.step.notnull())
 
 
@@ -26,7 +26,7 @@ def variants(ev: Any, label: Any, *, per_session: bool = False, timeout_minutes:
     """One row per distinct path (steps joined by ' > ') with ``count`` of persons (or sessions)."""
     if per_session:
         t = sessionize(ev, timeout_minutes=timeout_minutes)
-        t = labelled(t, label)
+        t = labelled(t, label, "session_no")
         keys = ["person_id", "session_no"]
     else:
         t = labelled(ev, label)
@@ -37,11 +37,12 @@ def variants(ev: Any, label: Any, *, per_session: bool = False, timeout_minutes:
     return p.group_by("path").aggregate(count=p.count())
 
 
-def top_with_other(counts: Any, *, top: int, key: str = "path") -> tuple[Any, Any]:
-    """(the ``top`` rows by count then key, totals: total count and number of distinct keys)."""
-    head = counts.order_by([counts["count"].desc(), counts[key]]).limit(top)
-    totals = counts.aggregate(total=counts["count"].sum(), n_variants=counts.count())
-    return head, totals
+def top_with_other(counts: Any, *, top: int, key: str = "path") -> Any:
+    """The ``top`` rows by count then key, each carrying ``total`` (sum of all counts) and ``n_variants``
+    (number of distinct keys), in one query."""
+    w = ibis.window()
+    c = counts.mutate(total=counts["count"].sum().over(w), n_variants=counts.count().over(w))
+    return c.order_by([c["count"].desc(), c[key]]).limit(top)
 
 
 def transitions(ev: Any, label: Any) -> Any:
@@ -65,7 +66,7 @@ def paths_from(ev: Any, label: Any, at: Any, *, steps: int = 3, reverse: bool = 
     """Per person who ever reaches ``at`` (a boolean step expression): the ``steps`` events after their
     first match (or, ``reverse``, before it), as a path starting (ending) at the matched event. Paths that
     run out end in '(exit)' (start with '(entry)'). Returns ``path``, ``count``."""
-    t = labelled(ev.mutate(_at=at), label)
+    t = labelled(ev.mutate(_at=at), label, "_at")
     t = with_rank(t)
     anchor = t.filter(t._at).group_by("person_id").aggregate(_r0=t.rn.min())
     anchor = anchor.rename(_p="person_id")

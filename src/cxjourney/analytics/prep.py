@@ -51,13 +51,39 @@ def date_bounds(start: Any = None, end: Any = None) -> tuple[datetime | None, da
     return s, e
 
 
-def dim_expr(ev: Any, name: str) -> Any:
-    """A breakdown column: an event column (channel, campaign, source, type, event) or properties.KEY."""
+DIM_SEP = "\x1f"  # joins the values of several breakdown dimensions into one group key
+
+
+def _one_dim(ev: Any, name: str) -> Any:
     if name.startswith("properties."):
         return ev.properties[name[11:]].cast("string").re_replace(r'^"(.*)"$', r"\1")
     if name in DIMENSIONS:
         return ev[name]
     raise ValidationFailed(f"unknown breakdown {name!r}", errors=[{"field": "by", "value": name, "message": f"use one of {', '.join(DIMENSIONS)}, period or properties.KEY"}])
+
+
+def dim_expr(ev: Any, name: str | list[str]) -> Any:
+    """A breakdown column: an event column (channel, campaign, source, type, event) or properties.KEY.
+    Several dimensions give one string key (values joined with ``DIM_SEP``; see ``split_dims``)."""
+    if isinstance(name, str):
+        return _one_dim(ev, name)
+    if len(name) == 1:
+        return _one_dim(ev, name[0])
+    parts = [_one_dim(ev, n).cast("string").fill_null("(none)") for n in name]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.concat(DIM_SEP, part)
+    return out
+
+
+def split_dims(by: list[str] | None, value: Any) -> dict[str, Any]:
+    """The row dimensions of a group key made by ``dim_expr``: ``{dimension: value}`` ('segment': 'all' without by)."""
+    if not by:
+        return {"segment": value}
+    if len(by) == 1:
+        return {by[0]: value}
+    parts = str(value).split(DIM_SEP) if value is not None else [None] * len(by)
+    return dict(zip(by, parts, strict=False))
 
 
 def where_expr(ev: Any, where: dict[str, Any] | None) -> Any:

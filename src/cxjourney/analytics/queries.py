@@ -12,10 +12,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from cxjourney.analytics import funnels, paths, retention, sessions
-from cxjourney.analytics.engines import PATH_SEP
+from cxjourney.analytics.engines import PATH_SEP, materialized
 from cxjourney.analytics.kpis import session_rows
-from cxjourney.analytics.params import Breakdown, Scope, as_of, events, journey_of, records
-from cxjourney.analytics.prep import label, parse_duration, step_expr
+from cxjourney.analytics.params import Breakdown, Period, Scope, as_of, events, journey_of, records
+from cxjourney.analytics.prep import label, parse_duration, split_dims, step_expr
 from cxjourney.errors import ValidationFailed
 from cxjourney.journeys.match import stage_column, touchpoint_column
 from cxjourney.metrics.rates import plain, rate
@@ -34,7 +34,7 @@ def sessions_summary(ctx: QueryContext, p: SessionParams) -> Result:
     expr = sessions.session_measures(ev, timeout_minutes=timeout, period=p.period, by=p.by, start=p.start, end=p.end)
     rows = []
     for r in records(expr):
-        dims = {"period": r["period"], (p.by or "segment"): r["dim"]}
+        dims = {"period": r["period"], **split_dims(p.by, r["dim"])}
         for metric, row in session_rows(r, min_sample=ctx.settings.min_sample, confidence=ctx.settings.confidence).items():
             rows.append({**dims, "metric": metric, **row})
     return Result(rows=rows, meta={"timeout_minutes": timeout})
@@ -45,14 +45,19 @@ class FunnelParams(Scope):
     steps: list[str] = Field(min_length=2, description="Touchpoint ids, stage:ID, or event/page names, in order.")
     window: str = Field(default="7d", description="Conversion window from the first step (e.g. 30m, 12h, 7d).")
     strict: bool = Field(default=False, description="Each next step must be the person's very next event.")
-    by: str | None = Field(default=None, description="Breakdown of the entry event: channel, campaign, ... or properties.KEY.")
-    journey: str | None = None
+    by: list[str] | None = Field(default=None, description="Breakdown by the entry event's dimensions (a list, or one name): channel, campaign, source, type, event or properties.KEY.")
+    journey: str | None = Field(default=None, description="Journey whose touchpoint ids and stage:ID steps may name (default: the first).")
     dropoff: bool = Field(default=True, description="Report what the people who dropped off did next.")
 
     @field_validator("steps", mode="before")
     @classmethod
     def _split(cls, v: Any) -> Any:
         return [s for s in v.split(",") if s] if isinstance(v, str) else v
+
+    @field_validator("by", mode="before")
+    @classmethod
+    def _by(cls, v: Any) -> Any:
+        return [s.strip() for s in v.split(",") if s.strip()] or None if isinstance(v, str) else (v or None)
 
 
 def _journey_or_none(ctx: QueryContext, jid: str | None) -> Any:
@@ -70,15 +75,20 @@ def funnel(ctx: QueryContext, p: FunnelParams) -> Result:
     journey = _journey_or_none(ctx, p.journey)
     ev = events(ctx, p, dates=False)
     steps = [step_expr(ev, s, journey) for s in p.steps]
-    people = funnels.funnel_people(ev, steps, window_s=window, strict=p.strict, start=p.start, end=p.end, by=p.by)
-    k = len(steps)
+    with materialized(funnels.funnel_people(ev, steps, window_s=window, strict=p.strict, start=p.start, end=p.end,
+                                            by=p.by)) as people:
+        return _funnel_result(ctx, ev, people, p, window)
+
+
+def _funnel_result(ctx: QueryContext, ev: Any, people: Any, p: FunnelParams, window: float) -> Result:
+    k = len(p.steps)
     ms, cf = ctx.settings.min_sample, ctx.settings.confidence
     rows = []
     for r in records(funnels.step_counts(people, k)):
         entered = int(r["n1"] or 0)
         for i in range(1, k + 1):
             reached, prev = int(r[f"n{i}"] or 0), int(r[f"n{max(i - 1, 1)}"] or 0)
-            row = rate(reached, prev, min_sample=ms, confidence=cf, **({p.by: r["dim"]} if p.by else {}),
+            row = rate(reached, prev, min_sample=ms, confidence=cf, **(split_dims(p.by, r["dim"]) if p.by else {}),
                        step=p.steps[i - 1], step_index=i)
             overall = rate(reached, entered, min_sample=ms, confidence=cf)
             row.update(reached=reached, dropoff=prev - reached, overall=overall["value"],
@@ -91,8 +101,9 @@ def funnel(ctx: QueryContext, p: FunnelParams) -> Result:
            "histogram": [{"bin": b, "count": hd.get(b, 0)} for b, _ in funnels.TTC_BINS]}
     nxt: dict[str, list[dict[str, Any]]] = {}
     if p.dropoff:
+        all_counts = records(funnels.dropoff_next_counts(ev, people, k))
         for i in range(1, k):
-            counts = records(funnels.dropoff_next_counts(ev, people, i))
+            counts = [c for c in all_counts if int(c["step"]) == i]
             counts.sort(key=lambda c: (-int(c["count"]), str(c["next"])))
             top, rest = counts[:5], sum(int(c["count"]) for c in counts[5:])
             nxt[p.steps[i - 1]] = [{"next": c["next"], "count": int(c["count"])} for c in top] + (
@@ -102,14 +113,14 @@ def funnel(ctx: QueryContext, p: FunnelParams) -> Result:
 
 # -- paths -------------------------------------------------------------------------------------------
 class PathParams(Scope):
-    top: int = Field(default=20, ge=1, le=10_000)
+    top: int = Field(default=20, ge=1, le=10_000, description="How many variants to list; the rest are summed in one (other) row.")
     per_session: bool = Field(default=False, description="Variants per session instead of whole history.")
-    label: Literal["event", "touchpoint", "stage"] = Field(default="event", description="What a step is.")
-    journey: str | None = None
+    label: Literal["event", "touchpoint", "stage"] = Field(default="event", description="What a step is: the event name, the journey touchpoint, or the journey stage.")
+    journey: str | None = Field(default=None, description="Journey for label=touchpoint/stage and touchpoint steps (default: the first).")
     start_at: str | None = Field(default=None, description="Paths after the first time a person reaches this step.")
     end_at: str | None = Field(default=None, description="Paths before the first time a person reaches this step.")
     steps: int = Field(default=3, ge=1, le=50, description="Steps after start_at / before end_at.")
-    timeout_minutes: int | None = Field(default=None, ge=1)
+    timeout_minutes: int | None = Field(default=None, ge=1, description="Session timeout for per_session (default: setting session_timeout_minutes).")
 
 
 def _label(ctx: QueryContext, ev: Any, p: Any) -> tuple[Any, Any]:
@@ -126,17 +137,18 @@ def paths_query(ctx: QueryContext, p: PathParams) -> Result:
     if p.start_at and p.end_at:
         raise ValidationFailed("give start_at or end_at, not both", errors=[{"field": "end_at", "value": p.end_at, "message": "one anchor at a time"}])
     if p.start_at or p.end_at:
-        at = step_expr(ev, p.start_at or p.end_at, journey)
+        at = step_expr(ev, str(p.start_at or p.end_at), journey)
         counts = paths.paths_from(ev, lab, at, steps=p.steps, reverse=bool(p.end_at))
     else:
         counts = paths.variants(ev, lab, per_session=p.per_session,
                                 timeout_minutes=p.timeout_minutes or ctx.settings.session_timeout_minutes)
-    head, totals = paths.top_with_other(counts, top=p.top)
-    t = records(totals)[0]
-    total, n_variants = int(t["total"] or 0), int(t["n_variants"] or 0)
-    rows = [{"path": str(r["path"]).split(PATH_SEP), "count": int(r["count"]), "share": int(r["count"]) / total if total else None}
-            for r in records(head)]
-    rest = total - sum(r["count"] for r in rows)
+    head = records(paths.top_with_other(counts, top=p.top))
+    total = int(head[0]["total"] or 0) if head else 0
+    n_variants = int(head[0]["n_variants"] or 0) if head else 0
+    rows: list[dict[str, Any]] = [
+        {"path": str(r["path"]).split(PATH_SEP), "count": int(r["count"]), "share": int(r["count"]) / total if total else None}
+        for r in head]
+    rest = total - sum(int(r["count"]) for r in rows)
     if rest:
         rows.append({"path": [paths.OTHER], "count": rest, "share": rest / total})
     return Result(rows=rows, meta={"total": total, "n_variants": n_variants, "unit": "sessions" if p.per_session else "persons"})
@@ -155,10 +167,11 @@ def transitions_query(ctx: QueryContext, p: PathParams) -> Result:
 
 # -- retention and churn ------------------------------------------------------------------------------
 class RetentionParams(Scope):
-    cohort: Literal["week", "month"] = "month"
-    basis: Literal["first_touch", "first_purchase"] = "first_touch"
-    as_of: datetime | None = Field(default=None, description="Look from this moment (default: now).")
-    max_offset: int = Field(default=24, ge=1, le=520)
+    cohort: Literal["week", "month"] = Field(default="month", description="Cohort and offset unit: week (Monday weeks) or month.")
+    basis: Literal["first_touch", "first_purchase"] = Field(
+        default="first_touch", description="first_touch: cohort by first interactive event, active = any event; first_purchase: by first order, active = an order.")
+    as_of: datetime | None = Field(default=None, description="Look from this moment (default: the day after `to`, else now).")
+    max_offset: int = Field(default=24, ge=1, le=520, description="Largest period offset reported.")
 
 
 def _retention(ctx: QueryContext, p: RetentionParams) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -167,7 +180,8 @@ def _retention(ctx: QueryContext, p: RetentionParams) -> tuple[list[dict[str, An
     cells = records(retention.cohort_counts(ev, cohort=p.cohort, basis=p.basis, as_of=when))
     size = {c["cohort"]: int(c["active"]) for c in cells if int(c["offset"]) == 0}
     ms, cf = ctx.settings.min_sample, ctx.settings.confidence
-    rows, pooled = [], {}
+    rows: list[dict[str, Any]] = []
+    pooled: dict[int, list[int]] = {}
     for c in cells:
         off = int(c["offset"])
         if off > p.max_offset:
@@ -210,10 +224,11 @@ def retention_curve_query(ctx: QueryContext, p: RetentionParams) -> Result:
     return Result(rows=_retention(ctx, p)[1])
 
 
-class ChurnParams(Breakdown):
+class ChurnParams(Scope):
+    period: Period = Field(default="all", description="all: churn of every person seen; day/week/month/quarter/year: of the people active in each period.")
     window_days: int | None = Field(default=None, ge=1, description="Inactivity window (default: churn_window_days).")
     basis: Literal["first_touch", "first_purchase"] = Field(default="first_touch", description="Activity: any event, or orders.")
-    as_of: datetime | None = None
+    as_of: datetime | None = Field(default=None, description="Look from this moment (default: the day after `to`, else now).")
 
 
 @register("churn", ChurnParams, summary="Churn rate: active people with no activity within the inactivity window.")

@@ -39,7 +39,7 @@ def attainment(metric: str, value: float | None, target: float) -> float | None:
 
 def score_stage(metric_rows: dict[str, dict[str, Any]], targets: dict[str, float]) -> dict[str, Any]:
     """Score one stage from its metric rows and targets; returns the score and each metric's part."""
-    parts = []
+    parts: list[dict[str, Any]] = []
     for m, target in targets.items():
         row = metric_rows.get(m)
         value = row.get("value") if row else None
@@ -47,7 +47,7 @@ def score_stage(metric_rows: dict[str, dict[str, Any]], targets: dict[str, float
         a = None if INSUFFICIENT in flags else attainment(m, value, target)
         parts.append({"metric": m, "value": value, "target": target, "attainment": a,
                       "n": row.get("n") if row else 0, "flags": flags if a is not None else sorted(set(flags) | {"not_scored"})})
-    scored = [p["attainment"] for p in parts if p["attainment"] is not None]
+    scored: list[float] = [float(p["attainment"]) for p in parts if p["attainment"] is not None]
     return {"score": 100.0 * sum(scored) / len(scored) if scored else None, "metrics": parts, "n_scored": len(scored)}
 
 

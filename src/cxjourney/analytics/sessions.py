@@ -13,10 +13,15 @@ import ibis
 
 from cxjourney.analytics.prep import INTERACTIVE_TYPES, date_bounds, dim_expr, period_expr
 
+# Track events sent by ad and e-mail platforms or by agents: they happen away from the site, so they
+# neither start nor extend a visit (an ad impression is not a session).
+OFFSITE_EVENTS = ("Ad Impression", "Ad Clicked", "Email Opened", "Email Clicked", "Ticket Resolved")
+
 
 def sessionize(ev: Any, *, timeout_minutes: int = 30) -> Any:
-    """Interactive events (track/page/screen) with ``session_no`` (1 = the person's first session)."""
-    ev = ev.filter(ev.type.isin(list(INTERACTIVE_TYPES)))
+    """On-site events (page/screen, and track events other than ``OFFSITE_EVENTS``) with ``session_no``
+    (1 = the person's first session)."""
+    ev = ev.filter(ev.type.isin(list(INTERACTIVE_TYPES)) & ~ev.event.isin(list(OFFSITE_EVENTS)).fill_null(False))
     w = ibis.window(group_by=ev.person_id, order_by=[ev.timestamp, ev.seq])
     secs = ev.timestamp.epoch_seconds()
     gap = secs - secs.lag().over(w)
@@ -25,13 +30,14 @@ def sessionize(ev: Any, *, timeout_minutes: int = 30) -> Any:
     return t.mutate(session_no=t._new.sum().over(cw))
 
 
-def sessions(ev: Any, *, timeout_minutes: int = 30, by: str | None = None) -> Any:
+def sessions(ev: Any, *, timeout_minutes: int = 30, by: list[str] | None = None) -> Any:
     """One row per session: person_id, session_no, start, end, duration_s, events, pages, interactions
     and ``dim`` (the breakdown value of the session's first event, e.g. its channel)."""
+    # Only the columns sessions need travel through the window (the JSON columns are costly to carry).
+    ev = ev.select("person_id", "timestamp", "seq", "type", "event",
+                   _d=(dim_expr(ev, by) if by else ibis.literal("all")).cast("string"))
     t = sessionize(ev, timeout_minutes=timeout_minutes)
-    dim = dim_expr(t, by) if by else ibis.literal("all")
-    t = t.mutate(_dim=ibis.ifelse(t._new == 1, dim.cast("string"), ibis.null("string")),
-                 _secs=t.timestamp.epoch_seconds())
+    t = t.mutate(_dim=ibis.ifelse(t._new == 1, t._d, ibis.null("string")), _secs=t.timestamp.epoch_seconds())
     return t.group_by(["person_id", "session_no"]).aggregate(
         start=t.timestamp.min(),
         end=t.timestamp.max(),
@@ -43,7 +49,7 @@ def sessions(ev: Any, *, timeout_minutes: int = 30, by: str | None = None) -> An
     )
 
 
-def session_measures(ev: Any, *, timeout_minutes: int = 30, period: str = "all", by: str | None = None,
+def session_measures(ev: Any, *, timeout_minutes: int = 30, period: str = "all", by: list[str] | None = None,
                      start: Any = None, end: Any = None) -> Any:
     """Per (period, dim): sessions, visitors, new visitors, bounces, engaged sessions, and the sums
     needed for means and their intervals (duration and pages: sum and sum of squares)."""

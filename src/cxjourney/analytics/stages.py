@@ -12,20 +12,26 @@ from typing import Any
 import ibis
 
 from cxjourney.analytics.prep import dim_expr, period_expr, with_rank
-from cxjourney.journeys.match import with_touchpoints
+from cxjourney.journeys.match import touchpoint_column
 from cxjourney.journeys.model import Journey
 
 
-def annotated(ev: Any, journey: Journey) -> Any:
-    """Journey events with ``touchpoint``, ``stage``, ``stage_idx`` (0-based designed order) and ``rn``."""
-    t = with_touchpoints(ev, journey)
-    idx = ibis.cases(*[(t.stage == s.id, i) for i, s in enumerate(journey.stages)], else_=-1)
-    return with_rank(t.mutate(stage_idx=idx))
+def annotated(ev: Any, journey: Journey, *, by: list[str] | None = None) -> Any:
+    """Journey events (person_id, timestamp, seq) with ``touchpoint``, ``stage``, ``stage_idx`` (0-based
+    designed order), ``dim`` (the breakdown ``by``, else 'all') and ``rn``; only these columns travel on."""
+    tp = touchpoint_column(ev, journey)
+    stage_of = {t.id: s.id for s, t in journey.touchpoints()}
+    idx_of = {t.id: i for i, s in enumerate(journey.stages) for t in s.touchpoints}
+    t = ev.select("person_id", "timestamp", "seq", touchpoint=tp,
+                  dim=(dim_expr(ev, by).cast("string") if by else ibis.literal("all")))
+    t = t.filter(t.touchpoint.notnull())
+    t = t.mutate(stage=t.touchpoint.substitute(stage_of), stage_idx=t.touchpoint.substitute(idx_of, else_=-1).cast("int64"))
+    return with_rank(t)
 
 
-def touchpoint_reach(t: Any, *, period: str = "all", by: str | None = None) -> Any:
-    """Per (period, dim, stage, touchpoint): persons reached and events."""
-    t = t.mutate(period=period_expr(t.timestamp, period), dim=(dim_expr(t, by).cast("string") if by else ibis.literal("all")))
+def touchpoint_reach(t: Any, *, period: str = "all") -> Any:
+    """Per (period, dim, stage, touchpoint) of ``annotated`` events: persons reached and events."""
+    t = t.mutate(period=period_expr(t.timestamp, period))
     tp = t.group_by(["period", "dim", "stage", "touchpoint"]).aggregate(reach=t.person_id.nunique(), events=t.count())
     st = t.group_by(["period", "dim", "stage"]).aggregate(reach=t.person_id.nunique(), events=t.count())
     st = st.mutate(touchpoint=ibis.null("string"))
@@ -36,7 +42,7 @@ def stage_progress(t: Any, journey: Journey, orders: Any) -> Any:
     """Totals over persons: for each stage i, ``n_i`` persons who reached it, ``next_i`` who reached
     stage i+1 after first reaching i (order (timestamp, seq)), and ``ord_i`` who reached it and have an order."""
     aggs: dict[str, Any] = {}
-    for i, s in enumerate(journey.stages):
+    for i in range(len(journey.stages)):
         aggs[f"f{i}"] = t.rn.min(where=t.stage_idx == i)
         aggs[f"l{i}"] = t.rn.max(where=t.stage_idx == i)
     per = t.group_by("person_id").aggregate(**aggs)

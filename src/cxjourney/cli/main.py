@@ -239,6 +239,7 @@ def build() -> typer.Typer:
     app.add_typer(__import__("cxjourney.cli.alerts", fromlist=["app"]).app, name="alerts")
     app.command("demo")(__import__("cxjourney.cli.demo", fromlist=["demo"]).demo)
     app.command("report")(__import__("cxjourney.cli.report", fromlist=["report"]).report)
+    __import__("cxjourney.cli.analytics", fromlist=["register"]).register(app, journeys_app)
     return app
 
 
