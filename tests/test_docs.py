@@ -86,3 +86,16 @@ def test_query_reference_is_regenerated_after_query_changes() -> None:
     assert gen.target().read_text(encoding="utf-8") == gen.render(), (
         "docs/queries.md is stale: run .venv/bin/python tools/gen_query_docs.py"
     )
+
+
+def test_every_relative_link_in_the_docs_points_to_a_file_that_exists() -> None:
+    import re
+
+    broken = []
+    for doc in [DOCS.parent / "README.md", DOCS.parent / "CHANGELOG.md", *sorted(DOCS.glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text(encoding="utf-8")):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (doc.parent / target).exists():
+                broken.append(f"{doc.relative_to(DOCS.parent)} -> {target}")
+    assert not broken, f"broken links: {broken}"
