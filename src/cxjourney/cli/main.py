@@ -224,7 +224,15 @@ def users_add(name: str, role: str = typer.Option(..., help="admin, analyst or a
     console.print(f"user {name} ({role}) saved")
 
 
+_built = False
+
+
 def build() -> typer.Typer:
+    """The whole command tree; sub-apps are attached once, however often this is called (tests call it a lot)."""
+    global _built
+    if _built:
+        return app
+    _built = True
     app.add_typer(journeys_app, name="journeys")
     app.add_typer(keys_app, name="keys")
     app.add_typer(users_app, name="users")
