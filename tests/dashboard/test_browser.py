@@ -88,6 +88,24 @@ def test_a_comment_with_script_and_img_onerror_renders_as_text(browser, dash):
         ctx.close()
 
 
+def test_overview_lists_latest_alerts_and_a_link_opens_the_customers_cases(browser, dash, dash_alerts):
+    ctx, page, errors = signed_in(browser, dash, "olga")
+    try:
+        page.goto(f"{dash.url}/dashboard/?lang=pl")
+        wait_until_drawn(page)
+        rows = page.locator("#table-alerts tbody tr")
+        assert rows.count() == 10
+        first = rows.first.text_content() or ""
+        assert "Krytyk" in first and "order" in first and "otwarty" in first  # kind and status in Polish
+        rows.first.locator("a").click()
+        page.wait_for_url("**/dashboard/customers/u*")
+        wait_until_drawn(page)
+        assert page.locator("#table-person-alerts tbody tr").count() >= 1
+        assert errors == []
+    finally:
+        ctx.close()
+
+
 def test_agent_sees_customer_360_masked_and_cannot_open_settings(browser, dash):
     ctx, page, _ = signed_in(browser, dash, "adam")
     try:
