@@ -43,6 +43,7 @@ def test_the_users_password_is_the_fixtures(password):
 
 def signed_in(browser: Any, dash: Any, username: str, lang: str = "en") -> tuple[Any, Any, list[str]]:
     ctx = browser.new_context(viewport={"width": 1300, "height": 900}, accept_downloads=True)
+    ctx.set_default_timeout(60_000)  # a loaded CI machine; the live test's own 2 s bound is the requirement
     page = ctx.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
