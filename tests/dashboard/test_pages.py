@@ -81,6 +81,33 @@ def test_a_score_row_shows_interval_and_n_and_a_small_sample_shows_the_flag():
     assert "83,3%" in visible_text(pl.render(row={"value": 0.8333, "ci_low": 0.7, "ci_high": 0.9, "n": 300, "flags": []}))
 
 
+def test_a_flagged_row_shows_no_secondary_figure_as_a_bare_number():
+    from cxjourney.dashboard.render import env
+
+    tpl = env("en").from_string('{% from "macros.html" import table %}{{ table(rows, "t") }}')
+    csat = {"period": "2026-09-28", "value": 1.0, "ci_low": 0.51, "ci_high": 1.0, "mean": 4.5, "mean_ci_low": 3.58,
+            "mean_ci_high": 5.0, "satisfied": 4, "n": 4, "flags": ["insufficient_sample"]}
+    ces = {"period": "2026-09-28", "value": 5.25, "ci_low": 4.1, "ci_high": 6.4, "easy_share": 0.75, "easy_ci_low": 0.3,
+           "easy_ci_high": 0.95, "n": 4, "flags": ["insufficient_sample"]}
+    for row, secondary in ((csat, ("4.5", "3.58", "0.510")), (ces, ("0.750", "5.25", "0.300"))):
+        shown = visible_text(tpl.render(rows=[row]))
+        assert "n too small" in shown and " 4 " in f" {shown} "  # the flag and n
+        assert not any(v in shown for v in secondary), shown
+    ok = visible_text(tpl.render(rows=[{**csat, "n": 400, "flags": []}]))
+    assert "4.500" in ok and "400" in ok
+
+
+def test_overview_changes_of_a_small_sample_show_the_flag_not_the_window_values(dash):
+    with dash.login("olga") as c:
+        data = c.get("/dashboard/overview.json").json()
+        html = c.get("/dashboard/").text
+    rows = [r for r in data["changes"]["rows"] if "insufficient_sample" in (r.get("flags") or [])]
+    assert rows, "the fixture's CSAT windows are below min_sample"
+    table = visible_text(re.search(r'<table class="data" id="table-changes">.*?</table>', html, re.S).group(0))
+    line = next(ln for ln in table.split("CSAT")[1:2])
+    assert "n too small" in line
+
+
 def test_agent_cannot_open_settings_or_analytics_but_can_look_customers_up(dash):
     with dash.login("adam") as c:
         r = c.get("/dashboard/settings")
