@@ -18,6 +18,7 @@ import pytest
 PASSWORD = "correct-horse-1"
 USERS = {"ada": "admin", "olga": "analyst", "adam": "agent"}
 XSS_COMMENT = 'Great <script>window.__xss=1</script> shop <img src=x onerror="window.__xss=2"> contact me at jan.kowalski@example.com'
+DETRACTOR_PII_COMMENT = "Delivery was late and nobody answered, write to ewa.nowak@example.com"  # u6's NPS 3
 BASE = datetime(2026, 10, 1, 9, 0, 0)
 
 
@@ -49,7 +50,8 @@ def _responses_csv(path: Path) -> None:
     rows = []
     for i in range(60):  # 60 NPS answers: enough for an interval
         score = [10, 9, 9, 8, 7, 10, 3, 6, 9, 10][i % 10]
-        comment = XSS_COMMENT if i == 0 else ("Fast delivery, friendly staff" if score >= 9 else "Delivery was late" if score <= 6 else "")
+        comment = XSS_COMMENT if i == 0 else DETRACTOR_PII_COMMENT if i == 6 else (
+            "Fast delivery, friendly staff" if score >= 9 else "Delivery was late" if score <= 6 else "")
         rows.append({"response_id": f"r{i}", "user_id": f"u{i % 40}", "survey_id": "post-purchase-nps", "question_id": "nps",
                      "score": score, "comment": comment, "touchpoint": "order", "journey": "online-store", "stage": "purchase",
                      "channel": "web", "timestamp": (BASE + timedelta(days=i % 28, hours=i)).isoformat()})
@@ -144,6 +146,16 @@ def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashServer]:
     finally:
         srv.server.should_exit = True
         srv.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def dash_alerts(dash: DashServer) -> dict[str, Any]:
+    """The alert check run once on the shared server's store (as of 31 days after the first answer): the
+    detractors with a negative comment become open cases. Returns the check's answer."""
+    from cxjourney.alerts import run_check
+
+    st = dash.app.state
+    return run_check(st.store, st.settings, now=BASE + timedelta(days=31), workspace=st.workspace)
 
 
 @pytest.fixture(scope="session")

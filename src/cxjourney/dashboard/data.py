@@ -117,12 +117,16 @@ class ResultCache:
             self._d.clear()
 
 
+# Queries never answered from the cache: cheap, and their rows change by a person's action (a case followed up).
+UNCACHED = {"alerts"}
+
+
 def fetch(ctx: QueryContext, name: str, filters: dict[str, Any] | None = None, **extra: Any) -> Panel:
     """Run one registered query for a page (through the shared cache when the context carries one)."""
     if not available(name):
         return Panel(name, "missing", reason="not_available")
     params, ignored = adapt(name, filters or {}, extra)
-    cache: ResultCache | None = ctx.extra.get("cache")
+    cache: ResultCache | None = None if name in UNCACHED else ctx.extra.get("cache")
     key = json.dumps([name, params, ctx.role], sort_keys=True, default=str)
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit

@@ -1,11 +1,12 @@
 """The dashboard's own registered queries: customer search and the customer 360 view.
 
 ``customer_360`` gathers one person's events, survey answers (comments masked unless the role may see raw
-text), orders, support tickets and the latest model scores (CLV, probability alive, churn risk) into one
-timeline. Agents may run it (the read API allows it for the agent role)."""
+text), orders, support tickets, the latest model scores (CLV, probability alive, churn risk) and their alerts
+(detractor cases, with the stored PII-masked comment) into one timeline. Agents may run it (the read API allows it for the agent role)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -17,6 +18,9 @@ from cxjourney.errors import NotFound
 from cxjourney.query.core_queries import PersonParams, person_history, resolve_person
 from cxjourney.query.registry import QueryContext, Result, register
 
+# The alert columns a customer's page shows (not the delivery bookkeeping).
+ALERT_COLUMNS = ("alert_id", "kind", "created_at", "title", "details", "person_id", "touchpoint", "status", "assignee",
+                 "note", "contacted_at", "closed_at")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _DIGITS = re.compile(r"(?<!\w)(\+?\d[\d \-]{7,}\d)(?!\w)")
 
@@ -107,6 +111,11 @@ def customer_360(ctx: QueryContext, params: Customer360Params) -> Result:
     scores = _records(cs.filter(cs.person_id == pid).order_by([cs.computed_at.desc(), cs.model]).limit(5))
     latest = __import__("cxjourney.models.workspace", fromlist=["latest_scores"]).latest_scores(scores)
 
+    al = ctx.store.table("alerts")
+    alerts = _records(al.filter(al.person_id == pid).select(*ALERT_COLUMNS).order_by([al.created_at.desc(), al.alert_id.desc()]).limit(100))
+    for a in alerts:  # an alert stores its comment already PII-masked (docs/alerts.md)
+        a["details"] = json.loads(a["details"]) if isinstance(a.get("details"), str) else a.get("details")
+
     timeline: list[dict[str, Any]] = []
     for e in hist.rows:
         if e.get("event") in ("Order Completed", "Ticket Created", "Ticket Resolved", "Survey Responded"):
@@ -126,7 +135,7 @@ def customer_360(ctx: QueryContext, params: Customer360Params) -> Result:
     timeline.sort(key=lambda x: (x["timestamp"], x["kind"]))
     meta = {
         "person_id": pid, "person": clean(hist.meta.get("person")), "ids": hist.meta.get("ids"),
-        "answers": answer_rows, "orders": orders, "tickets": tickets, "scores": latest,
+        "answers": answer_rows, "orders": orders, "tickets": tickets, "scores": latest, "alerts": alerts,
         "revenue": sum(float(od.get("revenue") or 0) for od in orders), "masked": not raw_ok,
         "n_events": len(hist.rows),
     }

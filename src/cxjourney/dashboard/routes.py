@@ -10,9 +10,10 @@ from urllib.parse import quote
 
 import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, ORJSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from cxjourney.api.deps import principal, query_context
+from cxjourney.api.errors import FastJSON
 from cxjourney.dashboard import auth
 from cxjourney.dashboard.filters import Filters, parse_filters
 from cxjourney.dashboard.i18n import LANGUAGES, gettext, pick_language
@@ -138,7 +139,7 @@ def _serve(request: Request, name: str, as_json: bool, builder: Any, args: dict[
         return _error_page(request, exc, lang, who or getattr(request.state, "user", None), name)
     timing = {"Server-Timing": f"build;dur={build_ms:.1f}"}
     if as_json:
-        return ORJSONResponse({"ok": True, "language": lang, "filters": f.as_params(), "computed_at": computed_at(data), **data}, headers=timing)
+        return FastJSON({"ok": True, "language": lang, "filters": f.as_params(), "computed_at": computed_at(data), **data}, headers=timing)
     common = _common(request, who, lang, name, f)
     html = render(f"{data.get('template', name)}.html", lang, **{**common, **data, "data": data, "computed_at": computed_at(data)})
     return HTMLResponse(html, headers=timing)
@@ -275,7 +276,7 @@ def report(request: Request) -> Response:
     ctx.extra["cache"] = request.app.state.dashboard_cache
     html = render_report(ctx, f, lang)
     if request.url.path.endswith(".json"):
-        return ORJSONResponse({"ok": True, "language": lang, "filters": f.as_params(), "filename": report_filename(lang, f), "html": html})
+        return FastJSON({"ok": True, "language": lang, "filters": f.as_params(), "filename": report_filename(lang, f), "html": html})
     return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{report_filename(lang, f)}"'})
 
 

@@ -73,7 +73,7 @@ def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
-def wait_until_drawn(page: Any, timeout_ms: float = 30_000) -> None:
+def wait_until_drawn(page: Any, timeout_ms: float = 60_000) -> None:
     """Every Plotly figure drawn and, on signed-in pages, the live stream connected."""
     page.wait_for_selector("body[data-charts-ready='1']", state="attached", timeout=timeout_ms)
     if page.get_attribute("body", "data-live") == "1":

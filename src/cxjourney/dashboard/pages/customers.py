@@ -29,4 +29,4 @@ def build_360(ctx: QueryContext, f: Filters, t: Any, args: dict[str, Any]) -> di
     return {"page": "customers", "template": "customer", "person_id": meta["person_id"], "person": meta.get("person"),
             "ids": meta.get("ids") or [], "timeline": res.rows, "answers": meta.get("answers") or [],
             "orders": meta.get("orders") or [], "tickets": meta.get("tickets") or [], "scores": meta.get("scores"),
-            "revenue": meta.get("revenue"), "masked": meta.get("masked"), "counts": counts}
+            "revenue": meta.get("revenue"), "alerts": meta.get("alerts") or [], "masked": meta.get("masked"), "counts": counts}
