@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from cxjourney.cli.client import open_client, write_op
+from cxjourney.cli.client import read_query, write_op
 from cxjourney.cli.common import JsonOpt, WorkspaceOpt, console, handle_errors, print_json, print_rows
 from cxjourney.errors import ValidationFailed
 
@@ -73,11 +73,7 @@ def list_(
 ) -> None:
     """Stored alerts, newest first."""
     params = _params(status=status, kind=kind, since=since, limit=limit)
-    c = open_client(workspace)
-    try:
-        res = c.run("alerts", params)
-    finally:
-        c.close()
+    res = read_query(workspace, "alerts", params)
     if as_json:
         print_json(res.model_dump())
         return
@@ -123,11 +119,7 @@ def closed_loop(
 ) -> None:
     """Detractor cases: share followed up, median time to first contact, recovery rate, with intervals."""
     params = _params(since=since, until=until, touchpoint=touchpoint, by=by)
-    c = open_client(workspace)
-    try:
-        res = c.run("closed_loop", params)
-    finally:
-        c.close()
+    res = read_query(workspace, "closed_loop", params)
     if as_json:
         print_json(res.model_dump())
         return

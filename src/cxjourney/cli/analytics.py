@@ -1,6 +1,6 @@
 """Journey analytics from the command line: `cxjourney funnel|paths|retention|churn|sessions` and
 `cxjourney journeys overview|kpis|score|designed`. Every command runs a registered query through
-:func:`open_client` (locally, or through the running server) and prints a table or, with ``--json``, the
+:func:`cxjourney.cli.client.read_query` (locally, or through the running server) and prints a table or, with ``--json``, the
 query's JSON. Definitions: docs/analytics.md."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from cxjourney.cli.client import open_client
+from cxjourney.cli.client import read_query
 from cxjourney.cli.common import JsonOpt, WorkspaceOpt, console, fmt, handle_errors, print_json, print_rows
 from cxjourney.query import Result
 
@@ -42,11 +42,7 @@ def _by(by: list[str]) -> list[str] | None:
 
 
 def _run(workspace: Path, name: str, params: dict[str, Any]) -> Result:
-    c = open_client(workspace)
-    try:
-        return c.run(name, params)
-    finally:
-        c.close()
+    return read_query(workspace, name, params)
 
 
 def _dims(rows: list[dict[str, Any]], by: list[str] | None) -> list[str]:

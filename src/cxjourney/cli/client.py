@@ -86,3 +86,12 @@ def write_op(workspace: str | Path, local: Callable[[LocalClient], T], remote: C
         return local(c) if isinstance(c, LocalClient) else remote(c)
     finally:
         c.close()
+
+
+def read_query(workspace: str | Path, name: str, params: dict[str, Any] | None = None) -> Result:
+    """Run one registered query on the workspace (locally or through the server) and close the client."""
+    c = open_client(workspace)
+    try:
+        return c.run(name, params or {})
+    finally:
+        c.close()

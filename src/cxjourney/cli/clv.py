@@ -100,13 +100,9 @@ def load_rfm(workspace: Path, transactions: Path | None, customer_col: str, date
 
 
 def run_workspace_query(workspace: Path, name: str, params: dict[str, Any]) -> Any:
-    from cxjourney.cli.client import open_client
+    from cxjourney.cli.client import read_query
 
-    client = open_client(workspace)
-    try:
-        return client.run(name, params)
-    finally:
-        client.close()
+    return read_query(workspace, name, params)
 
 
 @app.command("fit")
