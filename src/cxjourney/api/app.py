@@ -38,14 +38,13 @@ class EventBus:
     def unsubscribe(self, q: asyncio.Queue[list[dict[str, Any]]]) -> None:
         self.queues.discard(q)
 
-    def publish(self, rows: list[dict[str, Any]]) -> None:
+    def publish(self, table: Any) -> None:
+        """Called by the writer with each committed Arrow table; only its last 50 events are sent."""
         if self.loop is None or not self.queues:
             return
-        summary = [
-            {"seq": r["seq"], "type": r["type"], "event": r.get("event"), "name": r.get("name"),
-             "person_id": r["person_id"], "timestamp": r["timestamp"].isoformat(), "channel": r.get("channel")}
-            for r in rows[-50:]
-        ]
+        last = table.slice(max(table.num_rows - 50, 0)).select(
+            ["seq", "type", "event", "name", "person_id", "timestamp", "channel"]).to_pylist()
+        summary = [{**r, "timestamp": r["timestamp"].isoformat()} for r in last]
 
         def _put() -> None:
             for q in list(self.queues):

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from cxjourney.api.deps import basic_username, utcnow
 from cxjourney.api.errors import FastJSON, error_response, responses
 from cxjourney.errors import PayloadTooLarge, ValidationFailed
+from cxjourney.ingest.batch import batch_from_rows
 from cxjourney.ingest.normalize import TYPES, Rejection, normalize
 
 router = APIRouter(tags=["collect"])
@@ -62,7 +63,7 @@ async def _store(request: Request, msgs: list[Any], *, sent_at: Any, forced: str
         (rejected if isinstance(r, Rejection) else rows).append(r)  # type: ignore[arg-type]
     accepted = duplicates = 0
     if rows:
-        res = await asyncio.wrap_future(st.writer.submit(rows))
+        res = await asyncio.wrap_future(st.writer.submit(batch_from_rows(rows)))
         accepted, duplicates = res.accepted, res.duplicates
     if rejected:
         only_size = all("bytes; the limit" in r.message for r in rejected) and len(msgs) == 1

@@ -27,11 +27,12 @@ class IdentityMap:
     def person_of(self, any_id: str) -> str:
         return self.map.get(any_id, any_id)
 
-    def resolve(self, row: dict[str, Any], new_ids: dict[str, str], merges: list[tuple[str, str]]) -> str:
-        """The person id for ``row``; records new identities and merges (old_person -> new_person)."""
-        uid, aid = row["user_id"], row["anonymous_id"]
-        if row["type"] == "alias":
-            prev = row["properties"]["previous_id"]
+    def resolve(self, etype: str, uid: str | None, aid: str | None, prev: str | None,
+                new_ids: dict[str, str], merges: list[tuple[str, str]]) -> str:
+        """The person id of one event; records new identities and merges (old_person -> new_person).
+        ``prev`` is an alias event's previousId."""
+        if etype == "alias":
+            assert uid is not None and prev is not None
             target = self.person_of(uid)
             self._ensure(uid, target, new_ids)
             old = self.person_of(prev)
@@ -51,9 +52,12 @@ class IdentityMap:
                     # An anonymous visitor who now identifies: their history joins the user.
                     self._merge(known, person, new_ids, merges)
             return person
-        person = self.person_of(aid)
-        self._ensure(aid, person, new_ids)
-        return person
+        assert aid is not None
+        known = self.map.get(aid)
+        if known is None:  # a new anonymous visitor
+            self._ensure(aid, aid, new_ids)
+            return aid
+        return known
 
     def _ensure(self, any_id: str, person: str, new_ids: dict[str, str]) -> None:
         before = self.map.get(any_id)

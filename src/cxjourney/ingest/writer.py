@@ -17,23 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
-EVENT_COLUMNS = [
-    "seq", "message_id", "type", "event", "name", "user_id", "anonymous_id", "person_id", "timestamp",
-    "received_at", "url", "path", "referrer", "channel", "campaign", "revenue", "properties", "context", "source",
-]
-_ARROW_SCHEMA = pa.schema(
-    [
-        ("seq", pa.int64()), ("message_id", pa.string()), ("type", pa.string()), ("event", pa.string()),
-        ("name", pa.string()), ("user_id", pa.string()), ("anonymous_id", pa.string()), ("person_id", pa.string()),
-        ("timestamp", pa.timestamp("us")), ("received_at", pa.timestamp("us")), ("url", pa.string()),
-        ("path", pa.string()), ("referrer", pa.string()), ("channel", pa.string()), ("campaign", pa.string()),
-        ("revenue", pa.float64()), ("properties", pa.string()), ("context", pa.string()), ("source", pa.string()),
-    ]
-)
+from cxjourney.ingest.batch import _ARROW_SCHEMA, EVENT_COLUMNS, EventBatch, batch_from_rows
 
+__all__ = ["EVENT_COLUMNS", "_ARROW_SCHEMA", "EventBatch", "EventWriter", "WriteResult"]
 
 # At most this many messageIds are remembered for de-duplication (~60 MB); within the window, the newest win.
 DEDUP_MAX_IDS = 500_000
@@ -70,7 +60,7 @@ class EventWriter:
     """Owns all event writes of one store. Use :meth:`write` directly, or :meth:`start` + :meth:`submit`."""
 
     def __init__(self, store: Any, *, dedup_window: timedelta = timedelta(hours=24), commit_interval_ms: float = 5.0,
-                 on_commit: Callable[[list[dict[str, Any]]], None] | None = None):
+                 on_commit: Callable[[pa.Table], None] | None = None):
         self.store = store
         self.con = store.con.cursor()  # own cursor: reads elsewhere don't block on us
         self.dedup_window = dedup_window
@@ -97,14 +87,16 @@ class EventWriter:
                 else:
                     self._recent.append((rec, [mid]))
                 self.seen.add(mid)
-        self._queue: queue.Queue[tuple[list[dict[str, Any]], Future[WriteResult]] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[EventBatch, Future[WriteResult]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     # ---- synchronous path (imports, demo, tests) -------------------------------------------------
     def write(self, rows: list[dict[str, Any]]) -> WriteResult:
+        """Commit canonical row dicts now; each committed row gets its ``seq`` and ``person_id`` set."""
+        batch = batch_from_rows(rows, keep_rows=True)
         with self._lock:
-            return self._commit([rows])[0]
+            return self._commit([batch])[0]
 
     # ---- group commit (server) -------------------------------------------------------------------
     def start(self) -> None:
@@ -120,9 +112,13 @@ class EventWriter:
             self._thread.join(timeout=30)
             self._thread = None
 
-    def submit(self, rows: list[dict[str, Any]]) -> Future[WriteResult]:
+    def submit(self, batch: EventBatch | list[dict[str, Any]]) -> Future[WriteResult]:
+        """Queue events for the next group commit. Pass an :class:`EventBatch` built in the caller's thread
+        (the writer thread then does only what must be serial)."""
+        if not isinstance(batch, EventBatch):
+            batch = batch_from_rows(batch)
         fut: Future[WriteResult] = Future()
-        self._queue.put((rows, fut))
+        self._queue.put((batch, fut))
         return fut
 
     def _run(self) -> None:
@@ -146,7 +142,7 @@ class EventWriter:
                 jobs.append(nxt)
             try:
                 with self._lock:
-                    results = self._commit([rows for rows, _ in jobs])
+                    results = self._commit([batch for batch, _ in jobs])
                 for (_, fut), res in zip(jobs, results, strict=True):
                     fut.set_result(res)
             except Exception as exc:  # the transaction rolled back: nobody is told "ok"
@@ -160,7 +156,7 @@ class EventWriter:
                 last_trim = time.monotonic()
 
     # ---- the transaction -------------------------------------------------------------------------
-    def _commit(self, groups: list[list[dict[str, Any]]]) -> list[WriteResult]:
+    def _commit(self, groups: list[EventBatch]) -> list[WriteResult]:
         results = [WriteResult() for _ in groups]
         new_ids: dict[str, str] = {}
         merges: list[tuple[str, str]] = []
@@ -168,52 +164,65 @@ class EventWriter:
         touched: dict[str, tuple[datetime, datetime]] = {}
         fresh: set[str] = set()
         newest = datetime.min
-        seq = self.next_seq
-        committed_rows: list[dict[str, Any]] = []
+        persons: list[str] = []  # person of each committed event, in commit order
+        parts: list[pa.Table] = []
+        kept_rows: list[tuple[int, list[dict[str, Any]]]] = []  # write(): (offset, the caller's dicts)
         seen = self.seen
         resolve = self.ids.resolve
-        for res, rows in zip(results, groups, strict=True):
-            for row in rows:
-                mid = row["message_id"]
+        for res, b in zip(results, groups, strict=True):
+            keep: list[int] | None = None  # row indices, once a duplicate is found
+            types, uids, aids, stamps = b.types, b.user_ids, b.anonymous_ids, b.timestamps
+            prev, traits = b.previous_ids, b.traits
+            mids = res.message_ids
+            base = len(persons)
+            for i, mid in enumerate(b.message_ids):
                 if mid in seen or mid in fresh:
                     res.duplicates += 1
+                    if keep is None:
+                        keep = list(range(i))
                     continue
+                if keep is not None:
+                    keep.append(i)
                 fresh.add(mid)
-                if row["received_at"] > newest:
-                    newest = row["received_at"]
-                person = resolve(row, new_ids, merges)
-                row["person_id"] = person
-                row["seq"] = seq
-                seq += 1
-                ts = row["timestamp"]
+                mids.append(mid)
+                person = resolve(types[i], uids[i], aids[i], prev.get(i) if prev else None, new_ids, merges)
+                persons.append(person)
+                ts = stamps[i]
                 span = touched.get(person)
                 if span is None:
                     touched[person] = (ts, ts)
                 elif ts < span[0] or ts > span[1]:
                     touched[person] = (min(span[0], ts), max(span[1], ts))
-                if row.get("traits"):
-                    traits_updates.append((person, row["traits"], ts))
-                res.accepted += 1
-                res.message_ids.append(mid)
-                committed_rows.append(row)
-        if not committed_rows:
+                if traits and i in traits:
+                    traits_updates.append((person, traits[i], ts))
+            res.accepted = len(mids)
+            if not mids:
+                continue
+            if b.received_at > newest:
+                newest = b.received_at
+            parts.append(b.table if keep is None else b.table.take(keep))
+            if b.rows is not None:
+                kept_rows.append((base, b.rows if keep is None else [b.rows[i] for i in keep]))
+        if not persons:
             return results
         if merges:  # a merge later in the batch also moves earlier rows of the same batch
             final = self.ids.person_of
-            for row in committed_rows:
-                row["person_id"] = final(row["person_id"])
+            persons = [final(p) for p in persons]
             merged: dict[str, tuple[datetime, datetime]] = {}
             for pid, (lo, hi) in touched.items():
                 tgt = final(pid)
-                a, b = merged.get(tgt, (lo, hi))
-                merged[tgt] = (min(a, lo), max(b, hi))
+                a, b_ = merged.get(tgt, (lo, hi))
+                merged[tgt] = (min(a, lo), max(b_, hi))
             touched = merged
             traits_updates = [(final(p), t, ts) for p, t, ts in traits_updates]
-        dumps = orjson.dumps
-        cols = {c: [r.get(c) for r in committed_rows] for c in EVENT_COLUMNS if c not in ("properties", "context")}
-        cols["properties"] = [dumps(r["properties"] or {}) for r in committed_rows]  # bytes: Arrow takes UTF-8 as is
-        cols["context"] = [dumps(r["context"] or {}) for r in committed_rows]
-        table = pa.table([cols[c] for c in EVENT_COLUMNS], schema=_ARROW_SCHEMA)
+        seq = self.next_seq
+        table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        table = table.append_column("seq", pa.array(np.arange(seq, seq + len(persons), dtype=np.int64)))
+        table = table.append_column("person_id", pa.array(persons, pa.string()))
+        for base, kept in kept_rows:  # the caller's dicts learn their seq and person (responses need it)
+            for k, row in enumerate(kept, base):
+                row["seq"] = seq + k
+                row["person_id"] = persons[k]
         # Every merged-away person -> the person it ends in (set-based: one UPDATE per commit, not per merge).
         moved = {old: self.ids.person_of(old) for old, _ in merges}
         moved = {old: new for old, new in moved.items() if old != new}
@@ -243,13 +252,13 @@ class EventWriter:
             con.execute("ROLLBACK")
             self.ids.rollback(con)
             raise
-        self.next_seq = seq
+        self.next_seq = seq + len(persons)
         self.seen.update(fresh)
         self._recent.append((newest, list(fresh)))
         self._evict(newest)
         if self.on_commit is not None:
             try:
-                self.on_commit(committed_rows)
+                self.on_commit(table)
             except Exception:
                 pass
         return results
