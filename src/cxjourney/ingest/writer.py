@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-import orjson
 import pyarrow as pa
 
 from cxjourney.ingest.batch import _ARROW_SCHEMA, EVENT_COLUMNS, EventBatch, batch_from_rows
+from cxjourney.ingest.persons import upsert_persons
 
 __all__ = ["EVENT_COLUMNS", "_ARROW_SCHEMA", "EventBatch", "EventWriter", "WriteResult"]
 
@@ -246,7 +246,7 @@ class EventWriter:
                     con.execute("INSERT OR REPLACE INTO identities SELECT id, person_id FROM _cxj_ids")
                 finally:
                     con.unregister("_cxj_ids")
-            self._upsert_persons(touched, traits_updates, moved)
+            upsert_persons(con, touched, traits_updates, moved)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -262,91 +262,6 @@ class EventWriter:
             except Exception:
                 pass
         return results
-
-    def _upsert_persons(self, touched: dict[str, tuple[datetime, datetime]],
-                        traits_updates: list[tuple[str, dict[str, Any], datetime]], moved: dict[str, str]) -> None:
-        """Keep ``persons`` in step with the commit. Persons whose traits change or who absorbed a merged-away
-        person are read and rewritten (the joining person's own traits win over the merged-away ones); every
-        other touched person only widens first_seen/last_seen, in one set-based upsert."""
-        if not touched and not moved:
-            return
-        con = self.con
-        new_traits: dict[str, dict[str, Any]] = {}
-        for pid, upd, _ in traits_updates:
-            new_traits.setdefault(pid, {}).update(upd)
-        heavy = set(new_traits) | set(moved.values())
-        light = [pid for pid in touched if pid not in heavy]
-        if light:
-            tbl = pa.table({
-                "person_id": light,
-                "first_seen": pa.array([touched[p][0] for p in light], pa.timestamp("us")),
-                "last_seen": pa.array([touched[p][1] for p in light], pa.timestamp("us")),
-            })
-            con.register("_cxj_seen", tbl)
-            try:
-                con.execute(
-                    "INSERT INTO persons SELECT person_id, NULL, '{}'::JSON, first_seen, last_seen, now()::TIMESTAMP "
-                    "FROM _cxj_seen ON CONFLICT (person_id) DO UPDATE SET "
-                    "first_seen = least(persons.first_seen, excluded.first_seen), "
-                    "last_seen = greatest(persons.last_seen, excluded.last_seen), updated_at = excluded.updated_at"
-                )
-            finally:
-                con.unregister("_cxj_seen")
-        if not heavy and not moved:
-            return
-        existing = {
-            r[0]: r
-            for r in con.execute(
-                "SELECT person_id, email, traits, first_seen, last_seen FROM persons WHERE person_id IN (SELECT unnest(?))",
-                [sorted(heavy | set(moved))],
-            ).fetchall()
-        }
-        folded: dict[str, list[tuple[Any, ...]]] = {}
-        for old, new in moved.items():
-            if old in existing:
-                folded.setdefault(new, []).append(existing[old])
-        rows = []
-        for pid in sorted(heavy):
-            parts = [*folded.get(pid, []), *([existing[pid]] if pid in existing else [])]
-            traits: dict[str, Any] = {}
-            email = None
-            firsts = [p[3] for p in parts if p[3] is not None]
-            lasts = [p[4] for p in parts if p[4] is not None]
-            for p in parts:
-                if p[2]:
-                    traits.update(orjson.loads(p[2]))
-                email = p[1] or email
-            if pid in new_traits:
-                traits.update(new_traits[pid])
-            if isinstance(traits.get("email"), str):
-                email = traits["email"]
-            if pid in touched:
-                firsts.append(touched[pid][0])
-                lasts.append(touched[pid][1])
-            if not firsts:
-                continue
-            rows.append((pid, email, orjson.dumps(traits).decode(), min(firsts), max(lasts)))
-        gone = sorted(set(moved) & set(existing))
-        if gone:
-            con.execute("DELETE FROM persons WHERE person_id IN (SELECT unnest(?))", [gone])
-        if not rows:
-            return
-        tbl = pa.table(
-            {
-                "person_id": [r[0] for r in rows], "email": [r[1] for r in rows], "traits": [r[2] for r in rows],
-                "first_seen": pa.array([r[3] for r in rows], pa.timestamp("us")),
-                "last_seen": pa.array([r[4] for r in rows], pa.timestamp("us")),
-            }
-        )
-        con.register("_cxj_persons", tbl)
-        try:
-            con.execute("DELETE FROM persons WHERE person_id IN (SELECT person_id FROM _cxj_persons)")
-            con.execute(
-                "INSERT INTO persons SELECT person_id, email, traits::JSON, first_seen, last_seen, now()::TIMESTAMP "
-                "FROM _cxj_persons"
-            )
-        finally:
-            con.unregister("_cxj_persons")
 
     def _evict(self, newest: datetime) -> None:
         """Forget the ids of commits older than the window, and the oldest beyond DEDUP_MAX_IDS (bounded memory:
