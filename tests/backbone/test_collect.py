@@ -171,6 +171,20 @@ def test_event_over_32_kb_is_413_and_batch_keeps_the_small_ones(live_server: Any
     assert [row[0] for row in _stored(live_server)] == ["small"]
 
 
+def test_oversized_event_amid_a_large_batch_is_named_with_its_exact_size(live_server: Any, collect: httpx.Client) -> None:
+    small = [{"type": "track", "userId": f"u{i}", "event": "S", "messageId": f"s-{i}", "properties": {"pad": "y" * 500}}
+             for i in range(200)]
+    big = {"type": "track", "userId": "u", "event": "Big", "messageId": "big-mid", "properties": {"blob": "x" * 33_000}}
+    edge = {"type": "track", "userId": "u", "event": "Edge", "messageId": "edge-mid", "properties": {"blob": ""}}
+    edge["properties"]["blob"] = "x" * (32 * 1024 - len(orjson.dumps(edge)))  # exactly at the limit: accepted
+    r = collect.post("/v1/batch", json={"batch": [*small[:117], big, *small[117:150], edge, *small[150:]]})
+    assert r.status_code == 400
+    assert r.json()["accepted"] == 201
+    [err] = r.json()["errors"]
+    assert err["index"] == 117 and err["message"].startswith(f"event is {len(orjson.dumps(big))} bytes")
+    assert {row[0] for row in _stored(live_server)} == {m["messageId"] for m in [*small, edge]}
+
+
 def test_event_just_under_32_kb_is_accepted(live_server: Any, collect: httpx.Client) -> None:
     ev = {"userId": "u", "event": "Edge", "messageId": "edge", "properties": {"blob": ""}}
     ev["properties"]["blob"] = "x" * (32 * 1024 - len(orjson.dumps({**ev, "type": "track"})) - 1)

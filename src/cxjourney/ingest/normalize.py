@@ -43,6 +43,30 @@ class Rejection:
 
 def parse_time(value: Any) -> datetime | None:
     """ISO-8601 (with offset or Z; naive means UTC) or epoch seconds/ms -> naive UTC datetime; None if bad."""
+    if isinstance(value, str):
+        try:  # the common case first: a well-formed ISO string (Python >= 3.11 reads the "Z" itself)
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            s = value.strip()
+            if not s:
+                return None
+            if s.endswith(("Z", "z")):
+                s = s[:-1] + "+00:00"
+            try:
+                dt = datetime.fromisoformat(s)
+            except ValueError:
+                return None
+        if dt.tzinfo is not None:
+            off = dt.utcoffset()
+            dt = dt.replace(tzinfo=None)
+            if off:
+                try:
+                    dt -= off
+                except OverflowError:
+                    return None
+        if not (1970 <= dt.year <= 2200):
+            return None
+        return dt
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -51,20 +75,7 @@ def parse_time(value: Any) -> datetime | None:
             return datetime.fromtimestamp(secs, UTC).replace(tzinfo=None)
         except (OverflowError, OSError, ValueError):
             return None
-    if not isinstance(value, str) or not value:
-        return None
-    s = value.strip()
-    if s.endswith(("Z", "z")):
-        s = s[:-1] + "+00:00"
-    try:
-        dt = datetime.fromisoformat(s)
-    except ValueError:
-        return None
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(UTC).replace(tzinfo=None)
-    if not (1970 <= dt.year <= 2200):
-        return None
-    return dt
+    return None
 
 
 @lru_cache(maxsize=1024)
@@ -118,6 +129,10 @@ def derive_channel(etype: str, props: dict[str, Any], ctx: dict[str, Any]) -> st
     return None
 
 
+_DAY = timedelta(days=1)
+_OBJECT_FIELDS = ("properties", "traits", "context")
+
+
 def normalize(
     msg: Any,
     index: int,
@@ -129,95 +144,109 @@ def normalize(
     source: str = "api",
     raw_size: int | None = None,
 ) -> dict[str, Any] | Rejection:
-    """One message -> canonical row dict, or a Rejection naming the field."""
+    """One message -> canonical row dict, or a Rejection naming the field. ``raw_size``: the message's size
+    when the caller knows it (0: known to be within ``max_bytes``)."""
     if not isinstance(msg, dict):
         return Rejection(index, "", f"each event must be a JSON object, got {type(msg).__name__}")
-    mid_raw = msg.get("messageId")
+    get = msg.get
+    mid_raw = get("messageId")
     size = raw_size if raw_size is not None else len(orjson.dumps(msg))
     if size > max_bytes:
         return Rejection(index, "", f"event is {size} bytes; the limit is {max_bytes} bytes", message_id=_id(mid_raw))
-    etype = forced_type or msg.get("type")
-    if forced_type and msg.get("type") not in (None, forced_type):
-        return Rejection(index, "type", f"type {msg.get('type')!r} sent to the /v1/{forced_type} endpoint", msg.get("type"))
+    etype = get("type")
+    if forced_type:
+        if etype not in (None, forced_type):
+            return Rejection(index, "type", f"type {etype!r} sent to the /v1/{forced_type} endpoint", etype)
+        etype = forced_type
     if etype not in TYPES:
         return Rejection(index, "type", f"unknown type (use one of {', '.join(TYPES)})", etype)
     if mid_raw is not None and (not isinstance(mid_raw, str) or not mid_raw or len(mid_raw) > 200):
         return Rejection(index, "messageId", "messageId must be a non-empty string of at most 200 characters", mid_raw)
     message_id = mid_raw or str(uuid.uuid4())
-    user_id = _id(msg.get("userId"))
-    anonymous_id = _id(msg.get("anonymousId"))
-    if msg.get("userId") not in (None, "") and user_id is None:
-        return Rejection(index, "userId", "userId must be a string or a number", msg.get("userId"), message_id)
-    if msg.get("anonymousId") not in (None, "") and anonymous_id is None:
-        return Rejection(index, "anonymousId", "anonymousId must be a string or a number", msg.get("anonymousId"), message_id)
+    uid_raw = get("userId")
+    user_id = (uid_raw.strip() or None) if type(uid_raw) is str else _id(uid_raw)
+    aid_raw = get("anonymousId")
+    anonymous_id = (aid_raw.strip() or None) if type(aid_raw) is str else _id(aid_raw)
+    if user_id is None and uid_raw is not None and uid_raw != "":
+        return Rejection(index, "userId", "userId must be a string or a number", uid_raw, message_id)
+    if anonymous_id is None and aid_raw is not None and aid_raw != "":
+        return Rejection(index, "anonymousId", "anonymousId must be a string or a number", aid_raw, message_id)
     if user_id is None and anonymous_id is None:
         return Rejection(index, "userId", "either userId or anonymousId is required", None, message_id)
-    for fld in ("properties", "traits", "context"):
-        if msg.get(fld) is not None and not isinstance(msg.get(fld), dict):
-            return Rejection(index, fld, f"{fld} must be a JSON object", type(msg.get(fld)).__name__, message_id)
-    props: dict[str, Any] = dict(msg.get("properties") or {})
-    ctx: dict[str, Any] = dict(msg.get("context") or {})
-    traits = msg.get("traits")
+    props_raw = get("properties")
+    ctx_raw = get("context")
+    traits = get("traits")
+    if not ((props_raw is None or type(props_raw) is dict) and (ctx_raw is None or type(ctx_raw) is dict)
+            and (traits is None or type(traits) is dict)):
+        for fld in _OBJECT_FIELDS:
+            if get(fld) is not None and not isinstance(get(fld), dict):
+                return Rejection(index, fld, f"{fld} must be a JSON object", type(get(fld)).__name__, message_id)
+    # Not copied: the row shares the message's objects (a copy is made below only where one is extended).
+    props: dict[str, Any] = props_raw or {}
+    ctx: dict[str, Any] = ctx_raw or {}
     if traits is None and etype == "identify":
         traits = ctx.get("traits")
     event = None
     name = None
     if etype == "track":
-        event = msg.get("event")
+        event = get("event")
         if not isinstance(event, str) or not event.strip():
             return Rejection(index, "event", "track needs a non-empty event name", event, message_id)
         event = event.strip()
-    elif etype in ("page", "screen"):
-        n = msg.get("name")
-        if n is not None and not isinstance(n, str):
-            return Rejection(index, "name", "name must be a string", n, message_id)
-        name = n
+    elif etype == "page" or etype == "screen":
+        name = get("name")
+        if name is not None and not isinstance(name, str):
+            return Rejection(index, "name", "name must be a string", name, message_id)
     elif etype == "alias":
-        prev = _id(msg.get("previousId"))
+        prev = _id(get("previousId"))
         if prev is None or user_id is None:
             return Rejection(index, "previousId" if prev is None else "userId", "alias needs previousId and userId", None, message_id)
-        props["previous_id"] = prev
+        props = {**props, "previous_id": prev}  # a copy: the caller's message is left as it came
     elif etype == "group":
-        gid = _id(msg.get("groupId"))
+        gid = _id(get("groupId"))
         if gid is None:
-            return Rejection(index, "groupId", "group needs a groupId", msg.get("groupId"), message_id)
-        props["group_id"] = gid
+            return Rejection(index, "groupId", "group needs a groupId", get("groupId"), message_id)
+        props = {**props, "group_id": gid}
     if traits is not None:
         if not isinstance(traits, dict):
             return Rejection(index, "traits", "traits must be a JSON object", None, message_id)
-        if etype in ("identify", "group"):
-            props["traits"] = traits
+        if etype == "identify" or etype == "group":
+            props = {**props, "traits": traits}
     # Timestamps: the event's own time, corrected for the device clock by sentAt (Segment's rule).
-    ts_raw = msg.get("timestamp", msg.get("originalTimestamp"))
+    ts_raw = msg["timestamp"] if "timestamp" in msg else get("originalTimestamp")
     if ts_raw is not None:
         ts = parse_time(ts_raw)
         if ts is None:
             return Rejection(index, "timestamp", "timestamp is not an ISO-8601 date-time", ts_raw, message_id)
+        sent_raw = get("sentAt", sent_at)
+        if sent_raw is not None:
+            sent = _parse_sent_at(sent_raw) if isinstance(sent_raw, str) else parse_time(sent_raw)
+            if sent is None:
+                return Rejection(index, "sentAt", "sentAt is not an ISO-8601 date-time", sent_raw, message_id)
+            ts = ts + (received_at - sent)
+        if ts > received_at + _DAY:
+            return Rejection(index, "timestamp", "timestamp is more than a day in the future", ts_raw, message_id)
     else:
         ts = received_at
-    sent_raw = msg.get("sentAt", sent_at)
-    if sent_raw is not None and ts_raw is not None:
-        sent = _parse_sent_at(sent_raw) if isinstance(sent_raw, str) else parse_time(sent_raw)
-        if sent is None:
-            return Rejection(index, "sentAt", "sentAt is not an ISO-8601 date-time", sent_raw, message_id)
-        ts = ts + (received_at - sent)
-    if ts > received_at + timedelta(days=1):
-        return Rejection(index, "timestamp", "timestamp is more than a day in the future", ts_raw, message_id)
-    page = _obj(ctx.get("page"))
-    url = props.get("url") if etype == "page" else None
-    url = url or page.get("url")
-    url = url if isinstance(url, str) else None
-    path = props.get("path") if etype == "page" else None
-    path = path or page.get("path") or (urlparse(url).path if url else None)
-    path = path if isinstance(path, str) else None
-    referrer = props.get("referrer") or page.get("referrer")
-    campaign = _obj(ctx.get("campaign"))
-    camp_name = campaign.get("name") or props.get("campaign")
+    page = ctx.get("page")
+    if not isinstance(page, dict):
+        page = {}
+    pget = props.get
+    url = (pget("url") if etype == "page" else None) or page.get("url")
+    if not isinstance(url, str):
+        url = None
+    path = (pget("path") if etype == "page" else None) or page.get("path") or (urlparse(url).path if url else None)
+    referrer = pget("referrer") or page.get("referrer")
+    campaign = ctx.get("campaign")
+    if not isinstance(campaign, dict):
+        campaign = {}
+    camp_name = campaign.get("name") or pget("campaign")
     if not camp_name and url and "utm_campaign" in url:
         camp_name = next(iter(parse_qs(urlparse(url).query).get("utm_campaign") or []), None)
-    revenue = _num(props.get("revenue"))
+    revenue = pget("revenue")
+    revenue = float(revenue) if type(revenue) is float or type(revenue) is int else _num(revenue)
     if revenue is None:
-        revenue = _num(props.get("total"))
+        revenue = _num(pget("total"))
     return {
         "message_id": message_id,
         "type": etype,
@@ -228,7 +257,7 @@ def normalize(
         "timestamp": ts,
         "received_at": received_at,
         "url": url,
-        "path": path,
+        "path": path if isinstance(path, str) else None,
         "referrer": referrer if isinstance(referrer, str) else None,
         "channel": derive_channel(etype, props, ctx),
         "campaign": camp_name if isinstance(camp_name, str) else None,
