@@ -249,7 +249,8 @@ def main() -> None:
         rss_idle = _rss_mb(srv.pid, "VmRSS")
         spy = None
         if args.profile:
-            spy = subprocess.Popen(["py-spy", "record", "-p", str(srv.pid), "-f", "raw", "-o", args.profile,
+            venv_spy = Path(sys.executable).parent / "py-spy"  # the venv's, also when its bin/ is not on PATH
+            spy = subprocess.Popen([str(venv_spy) if venv_spy.exists() else "py-spy", "record", "-p", str(srv.pid), "-f", "raw", "-o", args.profile,
                                     "-d", str(int(args.seconds)), "--nonblocking", *(["--gil"] if args.profile_gil else [])],
                                    stdout=subprocess.DEVNULL)
         q: mp.Queue = mp.Queue()
