@@ -18,8 +18,8 @@ from fastapi import APIRouter, Request
 from cxjourney.api.deps import basic_username, utcnow
 from cxjourney.api.errors import FastJSON, error_response, responses
 from cxjourney.errors import PayloadTooLarge, ValidationFailed
-from cxjourney.ingest.batch import batch_from_rows
-from cxjourney.ingest.normalize import TYPES, Rejection, normalize
+from cxjourney.ingest.batch import batch_from_tuples
+from cxjourney.ingest.normalize import TYPES, Rejection, normalize_tuple
 
 router = APIRouter(tags=["collect"])
 
@@ -81,15 +81,15 @@ async def _store(request: Request, msgs: list[Any], *, sent_at: Any, forced: str
                  sizes: list[int | None] | None = None) -> FastJSON:
     st = request.app.state
     received = utcnow()
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     rejected: list[Rejection] = []
     for i, m in enumerate(msgs):
-        r = normalize(m, i, received_at=received, sent_at=sent_at, forced_type=forced,
+        r = normalize_tuple(m, i, received_at=received, sent_at=sent_at, forced_type=forced,
                       max_bytes=st.settings.max_event_bytes, raw_size=sizes[i] if sizes else None)
         (rejected if isinstance(r, Rejection) else rows).append(r)  # type: ignore[arg-type]
     accepted = duplicates = 0
     if rows:
-        res = await asyncio.wrap_future(st.writer.submit(batch_from_rows(rows)))
+        res = await asyncio.wrap_future(st.writer.submit(batch_from_tuples(rows)))
         accepted, duplicates = res.accepted, res.duplicates
     if rejected:
         only_size = all("bytes; the limit" in r.message for r in rejected) and len(msgs) == 1

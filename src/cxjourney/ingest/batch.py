@@ -7,6 +7,7 @@ but ``seq`` and ``person_id`` is final here; properties and context are already 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,11 +38,11 @@ class EventBatch:
     """Events of one request (or one ``write`` call), in arrival order."""
 
     table: pa.Table  # BATCH_SCHEMA
-    message_ids: list[str]
-    types: list[str]
-    user_ids: list[str | None]
-    anonymous_ids: list[str | None]
-    timestamps: list[datetime]
+    message_ids: Sequence[str]
+    types: Sequence[str]
+    user_ids: Sequence[str | None]
+    anonymous_ids: Sequence[str | None]
+    timestamps: Sequence[datetime]
     received_at: datetime  # the latest of the batch
     previous_ids: dict[int, str]  # alias rows: row index -> previousId
     traits: dict[int, dict[str, Any]]  # identify rows with traits: row index -> traits
@@ -49,6 +50,27 @@ class EventBatch:
 
     def __len__(self) -> int:
         return len(self.message_ids)
+
+
+def batch_from_tuples(rows: list[tuple[Any, ...]]) -> EventBatch:
+    """Rows from :func:`cxjourney.ingest.normalize.normalize_tuple` -> an :class:`EventBatch` (column-wise)."""
+    from cxjourney.ingest.normalize import ROW_FIELDS
+
+    cols: dict[str, Any] = dict(zip(ROW_FIELDS, zip(*rows, strict=True), strict=True)) if rows else \
+        {c: () for c in ROW_FIELDS}
+    dumps = orjson.dumps
+    props, types = cols["properties"], cols["type"]
+    cols["properties"] = [dumps(p).decode() for p in props]  # decoded at once: see batch_from_rows
+    cols["context"] = [dumps(c).decode() for c in cols["context"]]
+    table = pa.table([cols[c] for c in BATCH_COLUMNS], schema=BATCH_SCHEMA)
+    previous = {i: props[i]["previous_id"] for i, t in enumerate(types) if t == "alias"} if "alias" in types else {}
+    traits = {i: t for i, t in enumerate(cols["traits"]) if t}
+    received = cols["received_at"]
+    return EventBatch(
+        table=table, message_ids=cols["message_id"], types=types, user_ids=cols["user_id"],
+        anonymous_ids=cols["anonymous_id"], timestamps=cols["timestamp"],
+        received_at=max(received) if received else datetime.min, previous_ids=previous, traits=traits,
+    )
 
 
 def batch_from_rows(rows: list[dict[str, Any]], *, keep_rows: bool = False) -> EventBatch:

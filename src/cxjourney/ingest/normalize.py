@@ -131,6 +131,9 @@ def derive_channel(etype: str, props: dict[str, Any], ctx: dict[str, Any]) -> st
 
 _DAY = timedelta(days=1)
 _OBJECT_FIELDS = ("properties", "traits", "context")
+# The canonical row's fields, in the order of :func:`normalize_tuple`'s tuples.
+ROW_FIELDS = ("message_id", "type", "event", "name", "user_id", "anonymous_id", "timestamp", "received_at", "url",
+              "path", "referrer", "channel", "campaign", "revenue", "properties", "context", "source", "traits")
 
 
 def normalize(
@@ -146,6 +149,24 @@ def normalize(
 ) -> dict[str, Any] | Rejection:
     """One message -> canonical row dict, or a Rejection naming the field. ``raw_size``: the message's size
     when the caller knows it (0: known to be within ``max_bytes``)."""
+    r = normalize_tuple(msg, index, received_at=received_at, sent_at=sent_at, forced_type=forced_type,
+                        max_bytes=max_bytes, source=source, raw_size=raw_size)
+    return r if isinstance(r, Rejection) else dict(zip(ROW_FIELDS, r, strict=True))
+
+
+def normalize_tuple(
+    msg: Any,
+    index: int,
+    *,
+    received_at: datetime,
+    sent_at: Any = None,
+    forced_type: str | None = None,
+    max_bytes: int = 32 * 1024,
+    source: str = "api",
+    raw_size: int | None = None,
+) -> tuple[Any, ...] | Rejection:
+    """:func:`normalize` with the row as a tuple in :data:`ROW_FIELDS` order (the server's batches are built
+    column-wise from these, without a dict per event)."""
     if not isinstance(msg, dict):
         return Rejection(index, "", f"each event must be a JSON object, got {type(msg).__name__}")
     get = msg.get
@@ -247,23 +268,12 @@ def normalize(
     revenue = float(revenue) if type(revenue) is float or type(revenue) is int else _num(revenue)
     if revenue is None:
         revenue = _num(pget("total"))
-    return {
-        "message_id": message_id,
-        "type": etype,
-        "event": event,
-        "name": name,
-        "user_id": user_id,
-        "anonymous_id": anonymous_id,
-        "timestamp": ts,
-        "received_at": received_at,
-        "url": url,
-        "path": path if isinstance(path, str) else None,
-        "referrer": referrer if isinstance(referrer, str) else None,
-        "channel": derive_channel(etype, props, ctx),
-        "campaign": camp_name if isinstance(camp_name, str) else None,
-        "revenue": revenue,
-        "properties": props,
-        "context": ctx,
-        "source": source,
-        "traits": traits if etype == "identify" else None,
-    }
+    return (
+        message_id, etype, event, name, user_id, anonymous_id, ts, received_at, url,
+        path if isinstance(path, str) else None,
+        referrer if isinstance(referrer, str) else None,
+        derive_channel(etype, props, ctx),
+        camp_name if isinstance(camp_name, str) else None,
+        revenue, props, ctx, source,
+        traits if etype == "identify" else None,
+    )
