@@ -20,6 +20,7 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("stage_kpis", {}),
     ("journey_score", {}),
     ("funnel", {"steps": STEPS, "window": "30d"}),
+    ("funnel", {"steps": STEPS, "window": "30d", "dropoff": False}),
     ("funnel", {"steps": ["Product Viewed", "Product Added", "Order Completed"], "window": "7d", "strict": True, "from": "2024-02-01"}),
     ("paths", {"top": 5}),
     ("sessions_summary", {}),

@@ -37,29 +37,27 @@ def progress_and_reach(ctx: Any, journey: Any) -> tuple[dict[str, Any], list[dic
     """``stages.stage_progress`` totals and ``stages.touchpoint_reach`` rows (period 'all', dim 'all')."""
     from cxjourney.analytics.params import records
 
-    t = _t(ctx, "rx_person_tp")
-    t = t.filter(t.journey == journey.id)
     k = len(journey.stages)
-    aggs: dict[str, Any] = {}
-    for i in range(k):
-        aggs[f"f{i}"] = t.f_rn.min(where=t.stage_idx == i)
-        aggs[f"l{i}"] = t.l_rn.max(where=t.stage_idx == i)
-    per = t.group_by("person_id").aggregate(**aggs)
-    p = _t(ctx, "rx_person")
-    buyers = p.filter(p.orders > 0).select(_b=p.person_id)
-    per = per.left_join(buyers, per.person_id == buyers._b)
+    pj = _t(ctx, "rx_person_journey")
+    pj = pj.filter(pj.journey == journey.id)
     out: dict[str, Any] = {}
     for i in range(k):
-        reached = per[f"f{i}"].notnull()
+        reached = pj.f[i].notnull()
         out[f"n{i}"] = reached.cast("int64").sum()
-        out[f"ord{i}"] = (reached & per._b.notnull()).cast("int64").sum()
+        out[f"ord{i}"] = (reached & pj.buyer).cast("int64").sum()
         if i + 1 < k:
-            out[f"next{i}"] = (reached & (per[f"l{i + 1}"] > per[f"f{i}"]).fill_null(False)).cast("int64").sum()
-    prog = records(per.aggregate(**out))[0]
+            out[f"next{i}"] = (reached & (pj.l[i + 1] > pj.f[i]).fill_null(False)).cast("int64").sum()
+    prog = records(pj.aggregate(**out))[0]
+    t = _t(ctx, "rx_person_tp")
+    t = t.filter(t.journey == journey.id)
     tp = t.group_by(["stage", "touchpoint"]).aggregate(reach=t.count(), events=t.n.sum())
-    st = t.group_by("stage").aggregate(reach=t.person_id.nunique(), events=t.n.sum())
-    both = tp.union(st.mutate(touchpoint=ibis.null("string")).select(tp.columns))
-    reach = [{"period": "all", "dim": "all", **r} for r in records(both)]
+    reach = [{"period": "all", "dim": "all", **r} for r in records(tp)]
+    # A stage's row: the persons who reached it (n_i above) and the events of its touchpoints.
+    for i, s in enumerate(journey.stages):
+        rows = [r for r in reach if r["stage"] == s.id and r["touchpoint"] is not None]
+        if rows:
+            reach.append({"period": "all", "dim": "all", "stage": s.id, "touchpoint": None, "reach": int(prog[f"n{i}"] or 0),
+                          "events": sum(int(r["events"]) for r in rows)})
     return prog, reach
 
 
@@ -105,5 +103,62 @@ def path_variants(ctx: Any) -> Any:
 
 
 def ranked_events(ctx: Any) -> Any:
-    """Events as (person_id, timestamp, seq, rn, step) with the person's rank already computed."""
-    return _t(ctx, "rx_events")
+    """Events as (person_id, timestamp, seq, rn, step, label) with the person's rank already computed;
+    ``person_id`` is the person's number (``pk``), which is all a funnel needs to tell persons apart."""
+    ix = _t(ctx, "rx_events")
+    return ix.select(person_id=ix.pk, timestamp=ix.timestamp, seq=ix.seq, rn=ix.rn, step=ix.step, label=ix.label)
+
+
+def funnel_people(ctx: Any, steps: list[str], *, window_s: float, strict: bool = False, start: Any = None,
+                  end: Any = None) -> Any:
+    """``funnels.funnel_people`` (no breakdown) for steps that are event/page names, from ``rx_steps``:
+    ``person_id`` (the person's number), ``r1..rk``, ``s1..sk`` and ``dim``.
+
+    The same definition: entry at the first step-1 event in the date range; each next step is the first
+    occurrence ranked after the previous step (strict: ranked exactly one after it) and no later than
+    ``window_s`` after the entry. Ranks follow time, so the first occurrence after the previous step is
+    also the earliest: when it falls outside the window, every later one does too."""
+    from cxjourney.analytics.prep import date_bounds
+
+    st = _t(ctx, "rx_steps")
+    lo, hi = date_bounds(start, end)
+    s0 = st.filter(st.step == steps[0])
+    occ = s0.occ
+    epoch = datetime(1970, 1, 1)
+    if lo is not None:
+        lo_s = int((lo - epoch).total_seconds())
+        occ = occ.filter(lambda x: x.s >= lo_s)
+    if hi is not None:
+        hi_s = int((hi - epoch).total_seconds())
+        occ = occ.filter(lambda x: x.s < hi_s)
+    first = s0.select(person_id=s0.pk, _e=occ[0])
+    first = first.filter(first._e.notnull())
+    level = first.select(person_id=first.person_id, r1=first._e.r, s1=first._e.s)
+    people = level.mutate(dim=ibis.literal("all"))
+    for i in range(1, len(steps)):
+        si = st.filter(st.step == steps[i]).select(_p=st.pk, _occ=st.occ)
+        j = level.join(si, level.person_id == si._p)
+        prev = j[f"r{i}"]
+        nxt = j._occ.filter((lambda x, prev=prev: x.r == prev + 1) if strict else (lambda x, prev=prev: x.r > prev))[0]
+        j = j.mutate(_n=nxt)
+        j = j.filter(j._n.notnull() & (j._n.s - j.s1 <= window_s))
+        level = j.select(person_id=j.person_id, s1=j.s1, **{f"r{i + 1}": j._n.r, f"s{i + 1}": j._n.s})
+        nxt_t = level.drop("s1").rename(_pn="person_id")
+        people = people.left_join(nxt_t, people.person_id == nxt_t._pn).drop("_pn")
+    return people
+
+
+def dropoff_next_counts(ix: Any, people: Any, k: int) -> Any:
+    """``funnels.dropoff_next_counts`` on ranked events: the next event after the step-i event is the one
+    ranked one higher (``rn + 1``), so no window over the events is needed."""
+    from cxjourney.analytics.paths import EXIT
+
+    parts = []
+    for i in range(1, k):
+        d = people.filter(people[f"r{i}"].notnull() & people[f"r{i + 1}"].isnull())
+        parts.append(d.select(_p=d.person_id, _r=d[f"r{i}"] + 1, step=ibis.literal(i)))
+    dropped = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    later = ix.select(_p2=ix.person_id, _r2=ix.rn, _l=ix.label)
+    j = dropped.left_join(later, (dropped._p == later._p2) & (dropped._r == later._r2))
+    j = j.mutate(next=j._l.fill_null(EXIT))
+    return j.group_by(["step", "next"]).aggregate(count=j.count())

@@ -78,18 +78,19 @@ def funnel(ctx: QueryContext, p: FunnelParams) -> Result:
     journey = _journey_or_none(ctx, p.journey)
     ev = events(ctx, p, dates=False)
     tps = {t.id for _, t in journey.touchpoints()} if journey is not None else set()
+    ix = None
     if not any(s in tps or s.startswith("stage:") for s in p.steps) and fast.usable(ctx, p, dates=True):
-        ix = fast.ranked_events(ctx)  # plain event/page names on the ranked rollup
-        expr = funnels.funnel_people(ix, [(ix.step == s).fill_null(False) for s in p.steps], window_s=window,
-                                     strict=p.strict, start=p.start, end=p.end, ranked=True)
+        ix = fast.ranked_events(ctx)  # plain event/page names: the per-person step lists
+        expr = fast.funnel_people(ctx, p.steps, window_s=window, strict=p.strict, start=p.start, end=p.end)
     else:
         steps = [step_expr(ev, s, journey) for s in p.steps]
-        expr = funnels.funnel_people(ev, steps, window_s=window, strict=p.strict, start=p.start, end=p.end, by=p.by)
+        expr = funnels.funnel_people(ev, steps, window_s=window, strict=p.strict, start=p.start, end=p.end, by=p.by,
+                                     positions=p.dropoff)
     with materialized(expr) as people:
-        return _funnel_result(ctx, ev, people, p, window)
+        return _funnel_result(ctx, ev, people, p, window, ranked=ix)
 
 
-def _funnel_result(ctx: QueryContext, ev: Any, people: Any, p: FunnelParams, window: float) -> Result:
+def _funnel_result(ctx: QueryContext, ev: Any, people: Any, p: FunnelParams, window: float, *, ranked: Any = None) -> Result:
     k = len(p.steps)
     ms, cf = ctx.settings.min_sample, ctx.settings.confidence
     rows = []
@@ -110,7 +111,8 @@ def _funnel_result(ctx: QueryContext, ev: Any, people: Any, p: FunnelParams, win
            "histogram": [{"bin": b, "count": hd.get(b, 0)} for b, _ in funnels.TTC_BINS]}
     nxt: dict[str, list[dict[str, Any]]] = {}
     if p.dropoff:
-        all_counts = records(funnels.dropoff_next_counts(ev, people, k))
+        all_counts = records(fast.dropoff_next_counts(ranked, people, k) if ranked is not None
+                             else funnels.dropoff_next_counts(ev, people, k))
         for i in range(1, k):
             counts = [c for c in all_counts if int(c["step"]) == i]
             counts.sort(key=lambda c: (-int(c["count"]), str(c["next"])))

@@ -8,9 +8,14 @@ measures (``stages.annotated``, ``sessions.sessions``, ``paths``) on the events 
   revenue (and its square) of orders;
 - ``rx_paths``: one row per person: the whole-history path (event labels in (timestamp, seq) order);
 - ``rx_person_tp``: per journey, person and touchpoint: events, first and last rank among the journey's events;
+- ``rx_person_journey``: per journey and person: ``f[i]``/``l[i]`` the first/last rank of stage i (1-based
+  lists, NULL when not reached) and ``buyer`` (has an order);
 - ``rx_sessions``: one row per session (the ``sessions.sessions`` rows);
-- ``rx_events``: one narrow row per event with the person's rank ``rn`` in (timestamp, seq) order and the
-  funnel step name (track event name, page/screen name).
+- ``rx_events``: one narrow row per event with the person's rank ``rn`` in (timestamp, seq) order, the
+  funnel step name (track event name, page/screen name), the path label, and ``pk``: the person's number in
+  ``rx_keys`` (joins and groups on an integer are several times cheaper than on the person id text);
+- ``rx_steps``: per person and step name, the list of its occurrences (rank ``r``, epoch seconds ``s``) in
+  rank order: a funnel step is then one row per person and a list look-up, not a join over events.
 
 **Refresh** (``refresh``): the persons whose rows change are those with an event newer than the stored
 watermark (``seq``: arrival order; identity merges and late events always arrive as new events) and those
@@ -39,8 +44,8 @@ from cxjourney.analytics.engines import PATH_SEP
 from cxjourney.analytics.kpis import EVENTS
 from cxjourney.analytics.prep import INTERACTIVE_TYPES, label
 
-VERSION = 1
-TABLES = ("rx_person", "rx_paths", "rx_person_tp", "rx_sessions", "rx_events")
+VERSION = 4
+TABLES = ("rx_person", "rx_paths", "rx_person_tp", "rx_person_journey", "rx_sessions", "rx_events", "rx_steps", "rx_keys")
 _DDL = {
     "rx_state": """CREATE TABLE IF NOT EXISTS rx_state (name VARCHAR PRIMARY KEY, signature VARCHAR, watermark BIGINT,
         n_events BIGINT, n_persons BIGINT, max_active TIMESTAMP, refreshed_at TIMESTAMP, seconds DOUBLE, touched BIGINT)""",
@@ -49,10 +54,15 @@ _DDL = {
     "rx_paths": "CREATE TABLE IF NOT EXISTS rx_paths (person_id VARCHAR, path VARCHAR)",
     "rx_person_tp": """CREATE TABLE IF NOT EXISTS rx_person_tp (journey VARCHAR, person_id VARCHAR, touchpoint VARCHAR,
         stage VARCHAR, stage_idx BIGINT, n BIGINT, f_rn BIGINT, l_rn BIGINT)""",
+    "rx_person_journey": """CREATE TABLE IF NOT EXISTS rx_person_journey (journey VARCHAR, person_id VARCHAR, f BIGINT[],
+        l BIGINT[], buyer BOOLEAN)""",
     "rx_sessions": """CREATE TABLE IF NOT EXISTS rx_sessions (person_id VARCHAR, session_no BIGINT, start TIMESTAMP,
         "end" TIMESTAMP, duration_s DOUBLE, events BIGINT, pages BIGINT, interactions BIGINT, dim VARCHAR)""",
-    "rx_events": """CREATE TABLE IF NOT EXISTS rx_events (person_id VARCHAR, timestamp TIMESTAMP, seq BIGINT, rn BIGINT,
-        step VARCHAR)""",
+    "rx_events": """CREATE TABLE IF NOT EXISTS rx_events (person_id VARCHAR, pk BIGINT, timestamp TIMESTAMP, seq BIGINT,
+        rn BIGINT, step VARCHAR, label VARCHAR)""",
+    "rx_steps": """CREATE TABLE IF NOT EXISTS rx_steps (person_id VARCHAR, pk BIGINT, step VARCHAR,
+        occ STRUCT(r BIGINT, s BIGINT)[])""",
+    "rx_keys": "CREATE TABLE IF NOT EXISTS rx_keys (person_id VARCHAR PRIMARY KEY, pk BIGINT)",
 }
 STATE = "main"
 _LOCKS: dict[str, threading.Lock] = {}
@@ -164,15 +174,38 @@ def _tp_rows(ev: Any, journey: Any) -> Any:
                     stage_idx=g.stage_idx, n=g.n, f_rn=g.f_rn, l_rn=g.l_rn)
 
 
-def _event_rows(ev: Any) -> Any:
+def _journey_rows(tp: Any, person: Any, journey: Any) -> Any:
+    """Per person, from their ``rx_person_tp`` rows: first and last rank of each stage, and whether they bought."""
+    k = len(journey.stages)
+    aggs: dict[str, Any] = {}
+    for i in range(k):
+        aggs[f"f{i}"] = tp.f_rn.min(where=tp.stage_idx == i)
+        aggs[f"l{i}"] = tp.l_rn.max(where=tp.stage_idx == i)
+    per = tp.filter(tp.journey == journey.id).group_by("person_id").aggregate(**aggs)
+    buyers = person.filter(person.orders > 0).select(_b=person.person_id)
+    per = per.left_join(buyers, per.person_id == buyers._b)
+    return per.select(journey=ibis.literal(journey.id), person_id=per.person_id,
+                      f=ibis.array([per[f"f{i}"] for i in range(k)]), l=ibis.array([per[f"l{i}"] for i in range(k)]),
+                      buyer=per._b.notnull())
+
+
+def _event_rows(ev: Any, keys: Any) -> Any:
     w = ibis.window(group_by=ev.person_id, order_by=[ev.timestamp, ev.seq])
     step = ibis.cases((ev.type == "track", ev.event), (ev.type.isin(["page", "screen"]), ev.name), else_=ibis.null("string"))
-    return ev.select("person_id", "timestamp", "seq", rn=ibis.row_number().over(w) + 1, step=step)
+    t = ev.select("person_id", "timestamp", "seq", rn=ibis.row_number().over(w) + 1, step=step, label=label(ev))
+    k = keys.select(_kp=keys.person_id, pk=keys.pk)
+    return t.join(k, t.person_id == k._kp).drop("_kp")
 
 
 def _run(cur: Any, sql: str, params: list[Any] | None = None) -> list[Any]:
     """Execute and fetch everything (a pending result would block Ibis on the same connection)."""
     return cur.execute(sql, params or []).fetchall()
+
+
+def _step_rows(ix: Any) -> Any:
+    t = ix.filter(ix.step.notnull())
+    occ = ibis.struct({"r": t.rn, "s": t.timestamp.epoch_seconds().cast("int64")})
+    return t.group_by(["person_id", "pk", "step"]).aggregate(occ=occ.collect(order_by=[t.rn]))
 
 
 def _insert(cur: Any, table: str, expr: Any, columns: list[str]) -> None:
@@ -190,8 +223,7 @@ def refresh(store: Any, settings: Any, journeys: list[Any], *, full: bool = Fals
     with _lock_for(str(store.path)):
         cur = store.con.cursor()
         try:
-            for ddl in _DDL.values():
-                _run(cur, ddl)
+            _run(cur, _DDL["rx_state"])
             be = ibis.duckdb.from_connection(cur)
             _run(cur, "BEGIN TRANSACTION")
             try:
@@ -208,14 +240,19 @@ def refresh(store: Any, settings: Any, journeys: list[Any], *, full: bool = Fals
 def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any, *, full: bool, t0: float) -> RefreshReport:
     hi, n_events, n_persons = _events_now(cur)
     found = _run(cur, "SELECT signature, watermark, n_events, n_persons FROM rx_state WHERE name = ?", [STATE])
-    row = found[0] if found else None
+    row: Any = found[0] if found else None
     rebuild = full or row is None or row[0] != sig
     if not rebuild and (row[1], row[2], row[3]) == (hi, n_events, n_persons):
         return RefreshReport("none", 0, time.perf_counter() - t0, hi)
     events = be.table("events")
-    if rebuild:
+    tt: Any = None
+    if rebuild:  # tables made afresh: their layout may have changed with the rollup version
         for t in TABLES:
-            _run(cur, f"DELETE FROM {t}")
+            _run(cur, f"DROP TABLE IF EXISTS {t}")
+    for name, ddl in _DDL.items():
+        if name != "rx_state":
+            _run(cur, ddl)
+    if rebuild:
         ev = events
         touched = n_persons
     else:
@@ -227,16 +264,30 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
                     "AND i.person_id <> r.person_id", [row[1], hi])
         touched = int(cur.execute("SELECT count(*) FROM _rx_touched").fetchall()[0][0])
         for t in TABLES:
-            _run(cur, f"DELETE FROM {t} WHERE person_id IN (SELECT person_id FROM _rx_touched)")
+            if t != "rx_keys":
+                _run(cur, f"DELETE FROM {t} WHERE person_id IN (SELECT person_id FROM _rx_touched)")
         tt = be.table("_rx_touched")
         ev = events.semi_join(tt, events.person_id == tt.person_id)
     _insert(cur, "rx_person", _person_rows(ev), ["person_id", "first_active", "last_active", *EVENTS, "revenue", "revenue_sq"])
     _insert(cur, "rx_paths", _path_rows(ev), ["person_id", "path"])
+    tp_t, person_t = be.table("rx_person_tp"), be.table("rx_person")
+    if not rebuild:
+        tp_t = tp_t.semi_join(tt, tp_t.person_id == tt.person_id)
+        person_t = person_t.semi_join(tt, person_t.person_id == tt.person_id)
     for j in journeys:
         _insert(cur, "rx_person_tp", _tp_rows(ev, j), ["journey", "person_id", "touchpoint", "stage", "stage_idx", "n", "f_rn", "l_rn"])
+        _insert(cur, "rx_person_journey", _journey_rows(tp_t, person_t, j), ["journey", "person_id", "f", "l", "buyer"])
     s = sessions_mod.sessions(ev, timeout_minutes=settings.session_timeout_minutes)
     _insert(cur, "rx_sessions", s, ["person_id", "session_no", "start", "end", "duration_s", "events", "pages", "interactions", "dim"])
-    _insert(cur, "rx_events", _event_rows(ev), ["person_id", "timestamp", "seq", "rn", "step"])
+    # Numbers for persons not numbered yet (a number is never reused; erasure removes the person's).
+    src = "_rx_touched" if not rebuild else "(SELECT DISTINCT person_id FROM events)"
+    _run(cur, f"""INSERT INTO rx_keys SELECT person_id, (SELECT coalesce(max(pk), 0) FROM rx_keys) + row_number() OVER (ORDER BY person_id)
+                 FROM {src} s WHERE NOT EXISTS (SELECT 1 FROM rx_keys k WHERE k.person_id = s.person_id)""")
+    _insert(cur, "rx_events", _event_rows(ev, be.table("rx_keys")), ["person_id", "pk", "timestamp", "seq", "rn", "step", "label"])
+    ix = be.table("rx_events")
+    if not rebuild:
+        ix = ix.semi_join(tt, ix.person_id == tt.person_id)
+    _insert(cur, "rx_steps", _step_rows(ix), ["person_id", "pk", "step", "occ"])
     (max_active,) = cur.execute("SELECT max(last_active) FROM rx_person").fetchall()[0]
     secs = time.perf_counter() - t0
     _run(cur, "INSERT OR REPLACE INTO rx_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
