@@ -89,7 +89,9 @@ def signature(settings: Any, journeys: list[Any]) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def _lock_for(path: str) -> threading.Lock:
+def lock_for(path: str) -> threading.Lock:
+    """The lock a refresh of the rollups of the store at ``path`` holds (erasure takes it too, so the two
+    never write the same rows at once). Lock order everywhere: ``store.lock`` first, then this one."""
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(path, threading.Lock())
 
@@ -135,15 +137,26 @@ def is_fresh(store: Any, settings: Any, journeys: list[Any]) -> dict[str, Any] |
 
 
 def ensure_fresh(ctx: Any) -> dict[str, Any] | None:
-    """For queries: bring the rollups up to date when the store is writable (cheap when nothing changed),
-    and return the fresh state, or None when the rollups cannot be used (read-only and stale, or not DuckDB)."""
+    """For queries: the fresh state, or None when the rollups cannot answer now (then the query computes from
+    the events). Stale rollups are brought up to date here when the store is writable, they were built for
+    the same journeys and settings, and at most ``rollup_inline_events`` events are new; a first build or a
+    big catch-up is left to ``cxjourney rollups refresh``, the demo, and the server's refresh job."""
     store = ctx.store
     if not hasattr(store, "con") or ctx.workspace is None:
         return None
     journeys = ctx.workspace.journeys()
-    st = is_fresh(store, ctx.settings, journeys)
-    if st is not None or store.read_only:
+    st = state(store)
+    if st is None or st["signature"] != signature(ctx.settings, journeys):
+        return None
+    cur = store.con.cursor()
+    try:
+        hi, n, np_ = _events_now(cur)
+    finally:
+        cur.close()
+    if (st["watermark"], st["n_events"], st["n_persons"]) == (hi, n, np_):
         return st
+    if store.read_only or hi - int(st["watermark"]) > int(getattr(ctx.settings, "rollup_inline_events", 50_000)):
+        return None
     refresh(store, ctx.settings, journeys)
     return is_fresh(store, ctx.settings, journeys)
 
@@ -220,7 +233,7 @@ def refresh(store: Any, settings: Any, journeys: list[Any], *, full: bool = Fals
         return RefreshReport("skipped", 0, 0.0, 0)
     t0 = time.perf_counter()
     sig = signature(settings, journeys)
-    with _lock_for(str(store.path)):
+    with lock_for(str(store.path)):
         cur = store.con.cursor()
         try:
             _run(cur, _DDL["rx_state"])

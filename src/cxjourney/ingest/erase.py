@@ -56,8 +56,10 @@ def erase_person(store: Any, any_id: str, *, writer: Any = None, dry_run: bool =
 
     ``dry_run`` counts without deleting. Raises :class:`NotFound` when no such person is known.
     """
+    from cxjourney.analytics.rollups import lock_for
+
     guard = writer._lock if writer is not None else nullcontext()
-    with guard, store.lock:
+    with guard, store.lock, lock_for(str(store.path)):
         con = store.con
         found = find_person(con, any_id)
         if found is None:
