@@ -14,6 +14,7 @@ from typing import Any
 import ibis
 
 from cxjourney.analytics import rollups, sessions
+from cxjourney.analytics.engines import cached_sql, fetch_cached
 from cxjourney.analytics.kpis import EVENTS
 
 
@@ -47,11 +48,11 @@ def progress_and_reach(ctx: Any, journey: Any) -> tuple[dict[str, Any], list[dic
         out[f"ord{i}"] = (reached & pj.buyer).cast("int64").sum()
         if i + 1 < k:
             out[f"next{i}"] = (reached & (pj.l[i + 1] > pj.f[i]).fill_null(False)).cast("int64").sum()
-    prog = records(pj.aggregate(**out))[0]
+    prog = fetch_cached(ctx.store.ibis, ("progress", journey.id, k), lambda: pj.aggregate(**out))[0]
     t = _t(ctx, "rx_person_tp")
     t = t.filter(t.journey == journey.id)
     tp = t.group_by(["stage", "touchpoint"]).aggregate(reach=t.count(), events=t.n.sum())
-    reach = [{"period": "all", "dim": "all", **r} for r in records(tp)]
+    reach = [{"period": "all", "dim": "all", **r} for r in fetch_cached(ctx.store.ibis, ("tp_reach", journey.id), lambda: tp)]
     # A stage's row: the persons who reached it (n_i above) and the events of its touchpoints.
     for i, s in enumerate(journey.stages):
         rows = [r for r in reach if r["stage"] == s.id and r["touchpoint"] is not None]
@@ -69,15 +70,23 @@ def event_totals(ctx: Any) -> list[dict[str, Any]]:
     aggs: dict[str, Any] = {k: p[k].sum() for k in EVENTS}
     aggs.update(revenue=p.revenue.sum(), revenue_sq=p.revenue_sq.sum(), customers=(p.orders > 0).cast("int64").sum(),
                 repeat=(p.orders >= 2).cast("int64").sum())
-    row = records(p.aggregate(**aggs))[0]
+    row = fetch_cached(ctx.store.ibis, ("event_totals",), lambda: p.aggregate(**aggs))[0]
     if not sum(int(row[k] or 0) for k in EVENTS):  # the events-based query has no row without a catalogue event
         return []
     return [{"period": "all", "dim": "all", **row}]
 
 
-def session_measures(ctx: Any, *, period: str = "all", start: Any = None, end: Any = None) -> Any:
-    """``sessions.session_measures`` (no breakdown) from the stored sessions: an Ibis expression."""
-    return sessions.measures_of(_t(ctx, "rx_sessions"), period=period, start=start, end=end)
+def session_measures(ctx: Any, *, period: str = "all", start: Any = None, end: Any = None) -> list[dict[str, Any]]:
+    """The rows of ``sessions.session_measures`` (no breakdown) from the stored sessions."""
+    return fetch_cached(ctx.store.ibis, ("sessions", period, str(start), str(end)),
+                        lambda: sessions.measures_of(_t(ctx, "rx_sessions"), period=period, start=start, end=end))
+
+
+def path_top(ctx: Any, top: int) -> list[dict[str, Any]]:
+    """``paths.top_with_other`` rows of the whole-history event variants, from the stored paths."""
+    from cxjourney.analytics.paths import top_with_other
+
+    return fetch_cached(ctx.store.ibis, ("path_top", top), lambda: top_with_other(path_variants(ctx), top=top))
 
 
 def churn_all(ctx: Any, *, window_days: int, as_of: datetime) -> list[dict[str, Any]] | None:
@@ -110,7 +119,14 @@ def ranked_events(ctx: Any) -> Any:
 
 
 def funnel_people(ctx: Any, steps: list[str], *, window_s: float, strict: bool = False, start: Any = None,
-                  end: Any = None) -> Any:
+                  end: Any = None) -> str:
+    """``_funnel_people`` as DuckDB SQL, compiled once per set of parameters (see ``engines.cached_sql``)."""
+    key = ("funnel_people", tuple(steps), float(window_s), bool(strict), str(start), str(end))
+    return cached_sql(key, lambda: _funnel_people(ctx, steps, window_s=window_s, strict=strict, start=start, end=end))
+
+
+def _funnel_people(ctx: Any, steps: list[str], *, window_s: float, strict: bool = False, start: Any = None,
+                   end: Any = None) -> Any:
     """``funnels.funnel_people`` (no breakdown) for steps that are event/page names, from ``rx_steps``:
     ``person_id`` (the person's number), ``r1..rk``, ``s1..sk`` and ``dim``.
 
