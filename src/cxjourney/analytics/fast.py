@@ -36,7 +36,6 @@ def _t(ctx: Any, name: str) -> Any:
 
 def progress_and_reach(ctx: Any, journey: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """``stages.stage_progress`` totals and ``stages.touchpoint_reach`` rows (period 'all', dim 'all')."""
-    from cxjourney.analytics.params import records
 
     k = len(journey.stages)
     pj = _t(ctx, "rx_person_journey")
@@ -64,7 +63,6 @@ def progress_and_reach(ctx: Any, journey: Any) -> tuple[dict[str, Any], list[dic
 
 def event_totals(ctx: Any) -> list[dict[str, Any]]:
     """``kpis.event_totals`` for the whole history (period 'all', dim 'all')."""
-    from cxjourney.analytics.params import records
 
     p = _t(ctx, "rx_person")
     aggs: dict[str, Any] = {k: p[k].sum() for k in EVENTS}
