@@ -76,3 +76,25 @@ def test_the_cli_builds_and_reports_the_rollups(workspace: Path) -> None:
     r = run.invoke(build(), ["rollups", "status", "-w", str(workspace), "--json"])
     out = json.loads(r.output)
     assert out["fresh"] is True and out["state"]["n_events"] == 5 and out["state"]["n_persons"] == 5
+
+
+def test_between_refreshes_the_server_answers_from_the_last_refresh_and_says_how_many_events_are_newer(workspace: Path) -> None:
+    server, th, live = start_server(workspace, rollup_refresh_seconds=3600, rollup_max_lag_seconds=600)
+    try:
+        w = live.client()
+        w.auth = (live.write_key, "")
+        a = live.client(live.admin_token)
+        assert w.post("/v1/batch", json=_batch("u1", ["Product Viewed"], 2)).status_code == 200
+        assert a.post("/api/v1/admin/rollups/refresh").json()["mode"] in ("incremental", "full")
+        assert w.post("/v1/batch", json=_batch("u2", ["Product Viewed"], 3)).status_code == 200
+        paths = a.get("/api/v1/query/paths", params={"top": 5}).json()
+        assert paths["meta"]["total"] == 1  # as of the last refresh ...
+        assert paths["meta"]["rollups"]["events_since"] == 1  # ... and the answer says one event is newer
+        a.post("/api/v1/admin/rollups/refresh")
+        paths = a.get("/api/v1/query/paths", params={"top": 5}).json()
+        assert paths["meta"]["total"] == 2 and paths["meta"]["rollups"]["events_since"] == 0
+        # A query the rollups do not cover says nothing about them.
+        assert "rollups" not in a.get("/api/v1/query/paths", params={"top": 5, "per_session": "true"}).json()["meta"]
+    finally:
+        server.should_exit = True
+        th.join(timeout=30)

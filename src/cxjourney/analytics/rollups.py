@@ -91,7 +91,9 @@ def signature(settings: Any, journeys: list[Any]) -> str:
 
 def lock_for(path: str) -> threading.Lock:
     """The lock a refresh of the rollups of the store at ``path`` holds (erasure takes it too, so the two
-    never write the same rows at once). Lock order everywhere: ``store.lock`` first, then this one."""
+    never write the same rows at once). Lock order: this one first, then ``store.lock`` (a refresh commits
+    holding it); only a query's own small refresh (no server job maintaining the rollups) runs inside a
+    query, i.e. holding ``store.lock`` already."""
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(path, threading.Lock())
 
@@ -154,11 +156,28 @@ def ensure_fresh(ctx: Any) -> dict[str, Any] | None:
     finally:
         cur.close()
     if (st["watermark"], st["n_events"], st["n_persons"]) == (hi, n, np_):
-        return st
+        return _used(ctx, st, 0)
+    if getattr(store, "rollups_maintained", False):
+        # The server refreshes them in the background: use them while their last refresh is recent enough;
+        # the result says how many events arrived since (meta "rollups").
+        lag = (datetime.now(UTC).replace(tzinfo=None) - st["refreshed_at"]).total_seconds()
+        if lag <= float(getattr(ctx.settings, "rollup_max_lag_seconds", 30)):
+            return _used(ctx, st, max(0, n - int(st["n_events"])))
+        return None
     if store.read_only or hi - int(st["watermark"]) > int(getattr(ctx.settings, "rollup_inline_events", 50_000)):
         return None
     refresh(store, ctx.settings, journeys)
-    return is_fresh(store, ctx.settings, journeys)
+    fresh = is_fresh(store, ctx.settings, journeys)
+    return _used(ctx, fresh, 0) if fresh is not None else None
+
+
+def _used(ctx: Any, st: dict[str, Any], pending: int) -> dict[str, Any]:
+    """Note in the query context that the answer comes from the rollups (``run_query`` puts it in the meta)."""
+    extra = getattr(ctx, "extra", None)
+    if isinstance(extra, dict):
+        extra["rollups"] = {"as_of_seq": int(st["watermark"]), "refreshed_at": st["refreshed_at"].isoformat(),
+                            "events_since": pending}
+    return st
 
 
 def _person_rows(ev: Any) -> Any:
@@ -241,7 +260,10 @@ def refresh(store: Any, settings: Any, journeys: list[Any], *, full: bool = Fals
             _run(cur, "BEGIN TRANSACTION")
             try:
                 rep = _refresh_in(cur, be, sig, journeys, settings, full=full, t0=t0)
-                _run(cur, "COMMIT")
+                # Commit while no query runs (queries hold ``store.lock`` from start to end), so no query
+                # reads some rollup tables before the commit and others after it.
+                with store.lock:
+                    _run(cur, "COMMIT")
             except BaseException:
                 _run(cur, "ROLLBACK")
                 raise
@@ -280,7 +302,10 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
             if t != "rx_keys":
                 _run(cur, f"DELETE FROM {t} WHERE person_id IN (SELECT person_id FROM _rx_touched)")
         tt = be.table("_rx_touched")
-        ev = events.semi_join(tt, events.person_id == tt.person_id)
+        # The touched persons' events, read once (every rollup below is computed from them).
+        _run(cur, "CREATE OR REPLACE TEMP TABLE _rx_events AS SELECT * EXCLUDE (message_id, user_id, anonymous_id, "
+                  "received_at, referrer, context) FROM events WHERE person_id IN (SELECT person_id FROM _rx_touched)")
+        ev = be.table("_rx_events")
     _insert(cur, "rx_person", _person_rows(ev), ["person_id", "first_active", "last_active", *EVENTS, "revenue", "revenue_sq"])
     _insert(cur, "rx_paths", _path_rows(ev), ["person_id", "path"])
     tp_t, person_t = be.table("rx_person_tp"), be.table("rx_person")
@@ -299,7 +324,8 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
     _insert(cur, "rx_events", _event_rows(ev, be.table("rx_keys")), ["person_id", "pk", "timestamp", "seq", "rn", "step", "label"])
     ix = be.table("rx_events")
     if not rebuild:
-        ix = ix.semi_join(tt, ix.person_id == tt.person_id)
+        # The rows just inserted: a person's events are all recomputed together, so filter on the new ones.
+        ix = ix.filter(ix.person_id.isin(tt.person_id))
     _insert(cur, "rx_steps", _step_rows(ix), ["person_id", "pk", "step", "occ"])
     (max_active,) = cur.execute("SELECT max(last_active) FROM rx_person").fetchall()[0]
     secs = time.perf_counter() - t0

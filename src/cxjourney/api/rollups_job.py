@@ -1,9 +1,11 @@
 """The server keeps the analytics rollups up to date (``analytics/rollups.py``): a periodic job, and
 ``POST /api/v1/admin/rollups/refresh`` / ``GET /api/v1/admin/rollups`` for the CLI and operators.
 
-A first build (or a rebuild after a journey's matchers changed) runs without holding the store's query
-lock: until it commits, queries see stale rollups and compute from the events, so nobody waits for it.
-An incremental refresh holds the lock, so a query never reads rollups half-way through an update.
+A refresh works without holding the store's query lock and takes it only to commit, so queries never wait
+for the work and never read rollups half-way through an update. While the job keeps them, queries read
+rollups refreshed at most ``rollup_max_lag_seconds`` ago (their meta ``rollups`` says as of which event and
+how many arrived since); a first build or a rebuild after a journey's matchers changed is not usable until
+it commits, and queries compute from the events meanwhile.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ def refresh_now(app: Any, *, full: bool = False) -> dict[str, Any]:
     journeys = st.workspace.journeys()
     if st.store.read_only:
         return {"mode": "skipped", "touched": 0, "seconds": 0.0, "watermark": 0}
+    st.store.rollups_maintained = True  # queries stop refreshing inline (see rollups.ensure_fresh)
     current = rollups.state(st.store)
     if full or current is None or current["signature"] != rollups.signature(st.settings, journeys):
         rep = rollups.refresh(st.store, st.settings, journeys, full=full)
     else:
-        with st.store.lock:
-            rep = rollups.refresh(st.store, st.settings, journeys)
+        rep = rollups.refresh(st.store, st.settings, journeys)  # commits holding the query lock
     return {"mode": rep.mode, "touched": rep.touched, "seconds": round(rep.seconds, 3), "watermark": rep.watermark}
 
 

@@ -59,7 +59,8 @@ def erase_person(store: Any, any_id: str, *, writer: Any = None, dry_run: bool =
     from cxjourney.analytics.rollups import lock_for
 
     guard = writer._lock if writer is not None else nullcontext()
-    with guard, store.lock, lock_for(str(store.path)):
+    # The rollup lock first (a rollup refresh holds it, then takes store.lock to commit).
+    with lock_for(str(store.path)), guard, store.lock:
         con = store.con
         found = find_person(con, any_id)
         if found is None:
