@@ -27,6 +27,9 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("sessions_summary", {"period": "month", "from": "2024-02-01", "to": "2024-03-31"}),
     ("churn", {}),
     ("churn", {"window_days": 30}),
+    ("churn", {"period": "week", "as_of": "2024-03-10T12:30:00"}),
+    ("churn", {"period": "month", "window_days": 14, "as_of": "2024-04-01T00:00:00"}),
+    ("churn", {"as_of": "2024-02-15T09:00:00"}),
 ]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import ibis
 
 from cxjourney.analytics import rollups, sessions
+from cxjourney.analytics.params import records
 from cxjourney.analytics.engines import cached_sql, fetch_cached
 from cxjourney.analytics.kpis import EVENTS
 
@@ -87,20 +88,19 @@ def path_top(ctx: Any, top: int) -> list[dict[str, Any]]:
     return fetch_cached(ctx.store.ibis, ("path_top", top), lambda: top_with_other(path_variants(ctx), top=top))
 
 
-def churn_all(ctx: Any, *, window_days: int, as_of: datetime) -> list[dict[str, Any]] | None:
-    """``retention.churn_by_period`` for period 'all', first-touch basis, when ``as_of`` is after every
-    activity (else None: the per-person last activity cannot tell activity before an earlier moment)."""
-    from cxjourney.analytics.params import records
+def churn(ctx: Any, *, window_days: int, as_of: datetime, period: str = "all") -> list[dict[str, Any]]:
+    """``retention.churn_by_period`` (first-touch basis) from the per-person days. Exact for any ``as_of``:
+    a day that ``as_of`` falls in counts with its activity before ``as_of``; its last moment there is then
+    unknown, but any value between the day's first moment and ``as_of`` gives the same answer, because such
+    a person is less than a day (< the window) from ``as_of`` and so neither churned nor settled."""
+    from cxjourney.analytics.prep import period_expr
+    from cxjourney.analytics.retention import churn_of_spans
 
-    st = rollups.state(ctx.store)
-    if st is None or (st["max_active"] is not None and st["max_active"] >= as_of):
-        return None
-    p = _t(ctx, "rx_person")
-    p = p.filter(p.last_active.notnull())
-    asof_s = int((as_of - datetime(1970, 1, 1)).total_seconds())
-    churned = (asof_s - p.last_active.epoch_seconds()) >= window_days * 86400
-    rows = records(p.aggregate(n=p.count(), churned=churned.cast("int64").sum()))
-    return [{"period": "all", **r} for r in rows if int(r["n"] or 0)]
+    d = _t(ctx, "rx_person_day")
+    d = d.filter(d.f_ts < as_of)
+    last = ibis.ifelse(d.l_ts < as_of, d.l_ts, ibis.literal(as_of) - ibis.interval(microseconds=1))
+    a = d.select("person_id", period=period_expr(d.f_ts, period), _f=d.f_ts.epoch_seconds(), _l=last.epoch_seconds())
+    return records(churn_of_spans(a, window_days=window_days, as_of=as_of, period=period))
 
 
 def path_variants(ctx: Any) -> Any:

@@ -52,8 +52,9 @@ def _stage_metric_rows(ctx: QueryContext, p: Any, journey: Any, prog: dict[str, 
         common.update(kpis.session_rows(sm[0] if sm else {}, min_sample=ms, confidence=cf))
     if "churn_rate" in wanted:
         when = as_of(ctx, None, p.end)
-        ch = (fast.churn_all(ctx, window_days=ctx.settings.churn_window_days, as_of=when) if quick else None)
-        if ch is None:
+        if quick:
+            ch = fast.churn(ctx, window_days=ctx.settings.churn_window_days, as_of=when)
+        else:
             ch = records(retention.churn_by_period(ev, window_days=ctx.settings.churn_window_days, as_of=when, period="all"))
         c = ch[0] if ch else {"churned": 0, "n": 0}
         common["churn_rate"] = rate(int(c["churned"] or 0), int(c["n"] or 0), min_sample=ms, confidence=cf)

@@ -248,10 +248,9 @@ class ChurnParams(Scope):
 def churn_query(ctx: QueryContext, p: ChurnParams) -> Result:
     window = p.window_days or ctx.settings.churn_window_days
     when = as_of(ctx, p.as_of, p.end)
-    found = None
-    if p.period == "all" and p.basis == "first_touch" and fast.usable(ctx, p):
-        found = fast.churn_all(ctx, window_days=window, as_of=when)
-    if found is None:
+    if p.basis == "first_touch" and fast.usable(ctx, p):
+        found = fast.churn(ctx, window_days=window, as_of=when, period=p.period)
+    else:
         found = records(retention.churn_by_period(events(ctx, p), window_days=window, as_of=when, period=p.period, basis=p.basis))
     ms, cf = ctx.settings.min_sample, ctx.settings.confidence
     rows = [rate(int(r["churned"]), int(r["n"]), min_sample=ms, confidence=cf, period=r["period"]) for r in found]
