@@ -14,9 +14,9 @@ from typing import Any
 import ibis
 
 from cxjourney.analytics import rollups, sessions
-from cxjourney.analytics.params import records
 from cxjourney.analytics.engines import cached_sql, fetch_cached
 from cxjourney.analytics.kpis import EVENTS
+from cxjourney.analytics.params import records
 
 
 def usable(ctx: Any, p: Any, *, dates: bool = False, by: bool = False) -> bool:
