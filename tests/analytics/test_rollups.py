@@ -84,6 +84,7 @@ def _assert_same_as_events(settings: Any, store: Any) -> None:
                        [b.rows, {k: v for k, v in b.meta.items() if k != "as_of"}])
         assert not diffs, f"{name} {params}: " + "; ".join(diffs[:5])
     assert rollups.is_fresh(store, settings, fast.workspace.journeys()) is not None
+    assert run_query(fast, "store_summary", {}).rows == run_query(slow, "store_summary", {}).rows
 
 
 def _write(store: Any, messages: list[dict[str, Any]]) -> None:

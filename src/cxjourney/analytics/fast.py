@@ -89,6 +89,29 @@ def path_top(ctx: Any, top: int) -> list[dict[str, Any]]:
 
 
 def churn(ctx: Any, *, window_days: int, as_of: datetime, period: str = "all") -> list[dict[str, Any]]:
+    """``churn_by_period`` (first touch): from the one row per person when looking from after every activity
+    (period 'all'), else from the per-person days."""
+    if period == "all":
+        # Persons active before as_of; their last activity before it is their last activity, except for the
+        # few active since as_of, whose last moment before it comes from their days (see ``_churn_days``).
+        p = _t(ctx, "rx_person")
+        p = p.filter(p.first_active < as_of)
+        late = p.filter(p.last_active >= as_of).select(_lp=p.person_id)
+        d = _t(ctx, "rx_person_day")
+        d = d.semi_join(late, d.person_id == late._lp)
+        d = d.filter(d.f_ts < as_of)
+        before = ibis.ifelse(d.l_ts < as_of, d.l_ts, ibis.literal(as_of) - ibis.interval(microseconds=1))
+        dl = d.group_by(_dp=d.person_id).aggregate(_l=before.max())
+        j = p.left_join(dl, p.person_id == dl._dp)
+        last = ibis.ifelse(j.last_active < as_of, j.last_active, j._l)
+        asof_s = int((as_of - datetime(1970, 1, 1)).total_seconds())
+        churned = (asof_s - last.epoch_seconds()) >= window_days * 86400
+        rows = records(j.aggregate(n=j.count(), churned=churned.cast("int64").sum()))
+        return [{"period": "all", **r} for r in rows if int(r["n"] or 0)]
+    return _churn_days(ctx, window_days=window_days, as_of=as_of, period=period)
+
+
+def _churn_days(ctx: Any, *, window_days: int, as_of: datetime, period: str) -> list[dict[str, Any]]:
     """``retention.churn_by_period`` (first-touch basis) from the per-person days. Exact for any ``as_of``:
     a day that ``as_of`` falls in counts with its activity before ``as_of``; its last moment there is then
     unknown, but any value between the day's first moment and ``as_of`` gives the same answer, because such
