@@ -186,3 +186,26 @@ def _assert_same_as_events_read_only(settings: Any, store: Any) -> None:
     a = run_query(ctx, "paths", {"top": 5})
     b = run_query(_ctx(settings, store, rollups=False), "paths", {"top": 5})
     assert a.rows == b.rows and a.meta["total"] == b.meta["total"]
+
+
+def test_a_full_build_under_a_small_memory_limit_raises_it_for_the_build_and_restores_it(ws: tuple[Any, Any]) -> None:
+    from cxjourney.analytics import rollups
+
+    settings, store = ws
+    store.con.execute("SET memory_limit = '100MB'")
+    before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    seen: list[str] = []
+    orig = rollups._refresh_in
+
+    def spy(cur: Any, *a: Any, **kw: Any) -> Any:
+        seen.append(cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return orig(cur, *a, **kw)
+
+    rollups._refresh_in = spy  # type: ignore[assignment]
+    try:
+        assert rollups.refresh(store, settings, _ctx(settings, store, rollups=True).workspace.journeys()).mode == "full"
+    finally:
+        rollups._refresh_in = orig  # type: ignore[assignment]
+    assert seen and seen[0] != before  # raised during the build (rollup_build_memory_mb)
+    after = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert abs(rollups._to_mb(after) - rollups._to_mb(before)) < 0.5  # type: ignore[operator]  # (shown rounded)

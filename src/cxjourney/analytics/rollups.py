@@ -263,6 +263,7 @@ def refresh(store: Any, settings: Any, journeys: list[Any], *, full: bool = Fals
     sig = signature(settings, journeys)
     with lock_for(str(store.path)):
         cur = store.con.cursor()
+        limit = _raise_memory_limit(cur, settings, sig)
         try:
             _run(cur, _DDL["rx_state"])
             be = ibis.duckdb.from_connection(cur)
@@ -277,8 +278,39 @@ def refresh(store: Any, settings: Any, journeys: list[Any], *, full: bool = Fals
                 _run(cur, "ROLLBACK")
                 raise
         finally:
+            if limit is not None:
+                _run(cur, f"SET memory_limit = '{limit}'")
             cur.close()
     return rep
+
+
+def _raise_memory_limit(cur: Any, settings: Any, sig: str) -> str | None:
+    """A full build orders and collects every person's events; some of that cannot spill to disk, so under a
+    small server memory limit (``server_db_memory_mb``) the limit is raised to ``rollup_build_memory_mb`` for
+    the build and restored after it. Returns the limit to restore (None: unchanged)."""
+    want = int(getattr(settings, "rollup_build_memory_mb", 2048))
+    _run(cur, _DDL["rx_state"])
+    found = _run(cur, "SELECT signature FROM rx_state WHERE name = ?", [STATE])
+    if found and found[0][0] == sig:
+        return None  # incremental: only the persons with new events
+    current = str(_run(cur, "SELECT current_setting('memory_limit')")[0][0])
+    mb = _to_mb(current)
+    if mb is None or mb >= want:
+        return None
+    _run(cur, f"SET memory_limit = '{want}MB'")
+    return current
+
+
+def _to_mb(text: str) -> float | None:
+    units = {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "TiB": 1024 * 1024, "KB": 1 / 1000, "MB": 1, "GB": 1000, "TB": 1e6}
+    t = text.strip()
+    for u, f in units.items():
+        if t.endswith(u):
+            try:
+                return float(t[: -len(u)].strip()) * f
+            except ValueError:
+                return None
+    return None
 
 
 def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any, *, full: bool, t0: float) -> RefreshReport:
