@@ -106,7 +106,8 @@ def churn(ctx: Any, *, window_days: int, as_of: datetime, period: str = "all") -
         last = ibis.ifelse(j.last_active < as_of, j.last_active, j._l)
         asof_s = int((as_of - datetime(1970, 1, 1)).total_seconds())
         churned = (asof_s - last.epoch_seconds()) >= window_days * 86400
-        rows = records(j.aggregate(n=j.count(), churned=churned.cast("int64").sum()))
+        rows = fetch_cached(ctx.store.ibis, ("churn_all", as_of.isoformat(), window_days),
+                            lambda: j.aggregate(n=j.count(), churned=churned.cast("int64").sum()))
         return [{"period": "all", **r} for r in rows if int(r["n"] or 0)]
     return _churn_days(ctx, window_days=window_days, as_of=as_of, period=period)
 
@@ -123,7 +124,8 @@ def _churn_days(ctx: Any, *, window_days: int, as_of: datetime, period: str) -> 
     d = d.filter(d.f_ts < as_of)
     last = ibis.ifelse(d.l_ts < as_of, d.l_ts, ibis.literal(as_of) - ibis.interval(microseconds=1))
     a = d.select("person_id", period=period_expr(d.f_ts, period), _f=d.f_ts.epoch_seconds(), _l=last.epoch_seconds())
-    return records(churn_of_spans(a, window_days=window_days, as_of=as_of, period=period))
+    return fetch_cached(ctx.store.ibis, ("churn_days", as_of.isoformat(), window_days, period),
+                        lambda: churn_of_spans(a, window_days=window_days, as_of=as_of, period=period))
 
 
 def path_variants(ctx: Any) -> Any:
