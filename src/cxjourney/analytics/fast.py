@@ -16,7 +16,6 @@ import ibis
 from cxjourney.analytics import rollups, sessions
 from cxjourney.analytics.engines import cached_sql, fetch_cached
 from cxjourney.analytics.kpis import EVENTS
-from cxjourney.analytics.params import records
 
 
 def usable(ctx: Any, p: Any, *, dates: bool = False, by: bool = False) -> bool:
