@@ -53,7 +53,11 @@ def session_measures(ev: Any, *, timeout_minutes: int = 30, period: str = "all",
                      start: Any = None, end: Any = None) -> Any:
     """Per (period, dim): sessions, visitors, new visitors, bounces, engaged sessions, and the sums
     needed for means and their intervals (duration and pages: sum and sum of squares)."""
-    s = sessions(ev, timeout_minutes=timeout_minutes, by=by)
+    return measures_of(sessions(ev, timeout_minutes=timeout_minutes, by=by), period=period, start=start, end=end)
+
+
+def measures_of(s: Any, *, period: str = "all", start: Any = None, end: Any = None) -> Any:
+    """``session_measures`` of a table of ``sessions`` rows (also the stored rollup ``rx_sessions``)."""
     lo, hi = date_bounds(start, end)
     if lo is not None:
         s = s.filter(s.start >= lo)
@@ -65,7 +69,8 @@ def session_measures(ev: Any, *, timeout_minutes: int = 30, period: str = "all",
     return s.group_by(["period", "dim"]).aggregate(
         sessions=s.count(),
         visitors=s.person_id.nunique(),
-        new_visitors=s.person_id.nunique(where=s.session_no == 1),
+        # One row per (person, session_no): counting first sessions counts each new visitor once.
+        new_visitors=(s.session_no == 1).cast("int64").sum(),
         bounces=(s.events == 1).cast("int64").sum(),
         engaged=(s.interactions >= 2).cast("int64").sum(),
         duration_sum=d.sum(),
