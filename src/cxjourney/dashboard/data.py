@@ -48,6 +48,10 @@ class Panel:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    def copy(self) -> Panel:
+        """A copy a page may change (rows and meta one level deep) without touching a cached answer."""
+        return Panel(self.query, self.status, [dict(r) for r in self.rows], dict(self.meta), self.reason)
+
     def to_json(self) -> dict[str, Any]:
         return {"query": self.query, "status": self.status, "reason": self.reason, "rows": self.rows, "meta": self.meta}
 
@@ -124,7 +128,7 @@ class ResultCache:
         at, bucket, p = hit
         if time.monotonic() - at > self.max_age_s or (bucket is not None and bucket != self.clock_bucket(now)):
             return None
-        return Panel(p.query, p.status, list(p.rows), dict(p.meta), p.reason)
+        return p.copy()
 
     def put(self, token: str, key: str, panel: Panel, *, now: datetime, read_clock: bool) -> None:
         bucket = self.clock_bucket(now) if read_clock else None
@@ -207,18 +211,18 @@ def fetch(ctx: QueryContext, name: str, filters: dict[str, Any] | None = None, *
     memo: dict[str, Panel] = ctx.extra.setdefault("memo", {})
     if key in memo:
         p = memo[key]
-        return Panel(p.query, p.status, list(p.rows), dict(p.meta), p.reason)
+        return p.copy()
     cache: ResultCache | None = ctx.extra.get("cache")
     token = data_token(ctx) if cache is not None else None
     if cache is not None and token is not None and (hit := cache.get(token, key, ctx.now)) is not None:
         memo[key] = hit
-        return hit
+        return hit.copy()
     watched = _watched(ctx)
     panel = _run(watched, name, params, ignored)
     memo[key] = panel
     if cache is not None and token is not None and panel.status != "error":
         cache.put(token, key, panel, now=ctx.now, read_clock=bool(watched.__dict__.get("read_clock")))
-    return Panel(panel.query, panel.status, list(panel.rows), dict(panel.meta), panel.reason)
+    return panel.copy()
 
 
 def _run(ctx: QueryContext, name: str, params: dict[str, Any], ignored: list[str]) -> Panel:
