@@ -22,16 +22,21 @@ TTC_BINS: list[tuple[str, float]] = [
 
 
 def funnel_people(ev: Any, steps: list[Any], *, window_s: float, strict: bool = False, start: Any = None,
-                  end: Any = None, by: list[str] | None = None) -> Any:
+                  end: Any = None, by: list[str] | None = None, ranked: bool = False) -> Any:
     """One row per entering person: ``r1..rk`` (rank of each step's event, NULL when not reached),
     ``s1..sk`` (its epoch seconds) and ``dim`` (the breakdown value of the entry event).
 
-    ``steps`` are boolean Ibis expressions over ``ev`` (see ``prep.step_expr``)."""
+    ``steps`` are boolean Ibis expressions over ``ev`` (see ``prep.step_expr``). ``ranked``: ``ev`` already
+    carries ``rn``, each person's rank over all their events (the ``rx_events`` rollup), so no window is needed
+    (the same order, so loose and strict funnels give the same result)."""
     k = len(steps)
     marks = {f"_m{i}": s for i, s in enumerate(steps)}
     # Only the columns the funnel needs travel on (the JSON columns are costly to carry through a window).
-    t = ev.select("person_id", "timestamp", "seq", **marks, _dim=(dim_expr(ev, by).cast("string") if by else ibis.literal("all")))
-    if strict:
+    keep = ["person_id", "timestamp", "seq", *(["rn"] if ranked else [])]
+    t = ev.select(*keep, **marks, _dim=(dim_expr(ev, by).cast("string") if by else ibis.literal("all")))
+    if ranked:
+        t = t.filter(ibis.or_(*[t[m] for m in marks]))
+    elif strict:
         t = with_rank(t).filter(ibis.or_(*[t[m] for m in marks]))
     else:
         t = with_rank(t.filter(ibis.or_(*[t[m] for m in marks])))

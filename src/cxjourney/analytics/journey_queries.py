@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from cxjourney.analytics import kpis, retention, score, sessions, stages
+from cxjourney.analytics import fast, kpis, retention, score, sessions, stages
 from cxjourney.analytics.engines import materialized
 from cxjourney.analytics.params import JourneyOnly, JourneyScope, as_of, events, journey_of, records
 from cxjourney.analytics.prep import split_dims
@@ -26,6 +26,8 @@ def _orders(ev: Any) -> Any:
 
 def _progress(ctx: QueryContext, p: Any, journey: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Stage progress totals and reach rows (period 'all' for progress; reach by period/by)."""
+    if getattr(p, "period", "all") == "all" and fast.usable(ctx, p):
+        return fast.progress_and_reach(ctx, journey)
     ev = events(ctx, p)
     with materialized(stages.annotated(ev, journey, by=getattr(p, "by", None))) as t:
         prog = records(stages.stage_progress(t, journey, _orders(ev)))[0]
@@ -39,16 +41,20 @@ def _stage_metric_rows(ctx: QueryContext, p: Any, journey: Any, prog: dict[str, 
     wanted = {m for s in journey.stages for m in [*s.metrics, *s.targets]}
     ev = events(ctx, p)
     common: dict[str, dict[str, Any]] = {}
+    quick = fast.usable(ctx, p)
     if wanted & EVENT_METRICS:
-        et = records(kpis.event_totals(ev))
+        et = fast.event_totals(ctx) if quick else records(kpis.event_totals(ev))
         ct = records(kpis.cost_totals(_costs(ctx, p)))
         common.update(kpis.kpi_rows(et[0] if et else None, ct[0] if ct else None, min_sample=ms, confidence=cf))
     if wanted & SESSION_METRICS:
-        sm = records(sessions.session_measures(events(ctx, p, dates=False), timeout_minutes=ctx.settings.session_timeout_minutes,
-                                               start=p.start, end=p.end))
+        sm = records(fast.session_measures(ctx) if quick else sessions.session_measures(
+            events(ctx, p, dates=False), timeout_minutes=ctx.settings.session_timeout_minutes, start=p.start, end=p.end))
         common.update(kpis.session_rows(sm[0] if sm else {}, min_sample=ms, confidence=cf))
     if "churn_rate" in wanted:
-        ch = records(retention.churn_by_period(ev, window_days=ctx.settings.churn_window_days, as_of=as_of(ctx, None, p.end)))
+        when = as_of(ctx, None, p.end)
+        ch = (fast.churn_all(ctx, window_days=ctx.settings.churn_window_days, as_of=when) if quick else None)
+        if ch is None:
+            ch = records(retention.churn_by_period(ev, window_days=ctx.settings.churn_window_days, as_of=when, period="all"))
         c = ch[0] if ch else {"churned": 0, "n": 0}
         common["churn_rate"] = rate(int(c["churned"] or 0), int(c["n"] or 0), min_sample=ms, confidence=cf)
     out: dict[str, dict[str, dict[str, Any]]] = {}

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from cxjourney.analytics import funnels, paths, retention, sessions
+from cxjourney.analytics import fast, funnels, paths, retention, sessions
 from cxjourney.analytics.engines import PATH_SEP, materialized
 from cxjourney.analytics.kpis import session_rows
 from cxjourney.analytics.params import Breakdown, Period, Scope, as_of, events, journey_of, records
@@ -30,8 +30,11 @@ class SessionParams(Breakdown):
 @register("sessions_summary", SessionParams, summary="Sessions, visitors (new/returning), time on site, pages per session, bounce rate.")
 def sessions_summary(ctx: QueryContext, p: SessionParams) -> Result:
     timeout = p.timeout_minutes or ctx.settings.session_timeout_minutes
-    ev = events(ctx, p, dates=False)
-    expr = sessions.session_measures(ev, timeout_minutes=timeout, period=p.period, by=p.by, start=p.start, end=p.end)
+    if timeout == ctx.settings.session_timeout_minutes and fast.usable(ctx, p, dates=True):
+        expr = fast.session_measures(ctx, period=p.period, start=p.start, end=p.end)
+    else:
+        ev = events(ctx, p, dates=False)
+        expr = sessions.session_measures(ev, timeout_minutes=timeout, period=p.period, by=p.by, start=p.start, end=p.end)
     rows = []
     for r in records(expr):
         dims = {"period": r["period"], **split_dims(p.by, r["dim"])}
@@ -74,9 +77,15 @@ def funnel(ctx: QueryContext, p: FunnelParams) -> Result:
     window = parse_duration(p.window).total_seconds()
     journey = _journey_or_none(ctx, p.journey)
     ev = events(ctx, p, dates=False)
-    steps = [step_expr(ev, s, journey) for s in p.steps]
-    with materialized(funnels.funnel_people(ev, steps, window_s=window, strict=p.strict, start=p.start, end=p.end,
-                                            by=p.by)) as people:
+    tps = {t.id for _, t in journey.touchpoints()} if journey is not None else set()
+    if not any(s in tps or s.startswith("stage:") for s in p.steps) and fast.usable(ctx, p, dates=True):
+        ix = fast.ranked_events(ctx)  # plain event/page names on the ranked rollup
+        expr = funnels.funnel_people(ix, [(ix.step == s).fill_null(False) for s in p.steps], window_s=window,
+                                     strict=p.strict, start=p.start, end=p.end, ranked=True)
+    else:
+        steps = [step_expr(ev, s, journey) for s in p.steps]
+        expr = funnels.funnel_people(ev, steps, window_s=window, strict=p.strict, start=p.start, end=p.end, by=p.by)
+    with materialized(expr) as people:
         return _funnel_result(ctx, ev, people, p, window)
 
 
@@ -139,6 +148,8 @@ def paths_query(ctx: QueryContext, p: PathParams) -> Result:
     if p.start_at or p.end_at:
         at = step_expr(ev, str(p.start_at or p.end_at), journey)
         counts = paths.paths_from(ev, lab, at, steps=p.steps, reverse=bool(p.end_at))
+    elif p.label == "event" and not p.per_session and fast.usable(ctx, p):
+        counts = fast.path_variants(ctx)
     else:
         counts = paths.variants(ev, lab, per_session=p.per_session,
                                 timeout_minutes=p.timeout_minutes or ctx.settings.session_timeout_minutes)
@@ -235,10 +246,13 @@ class ChurnParams(Scope):
 def churn_query(ctx: QueryContext, p: ChurnParams) -> Result:
     window = p.window_days or ctx.settings.churn_window_days
     when = as_of(ctx, p.as_of, p.end)
-    ev = events(ctx, p)
-    expr = retention.churn_by_period(ev, window_days=window, as_of=when, period=p.period, basis=p.basis)
+    found = None
+    if p.period == "all" and p.basis == "first_touch" and fast.usable(ctx, p):
+        found = fast.churn_all(ctx, window_days=window, as_of=when)
+    if found is None:
+        found = records(retention.churn_by_period(events(ctx, p), window_days=window, as_of=when, period=p.period, basis=p.basis))
     ms, cf = ctx.settings.min_sample, ctx.settings.confidence
-    rows = [rate(int(r["churned"]), int(r["n"]), min_sample=ms, confidence=cf, period=r["period"]) for r in records(expr)]
+    rows = [rate(int(r["churned"]), int(r["n"]), min_sample=ms, confidence=cf, period=r["period"]) for r in found]
     return Result(rows=rows, meta={"window_days": window, "as_of": when.isoformat()})
 
 

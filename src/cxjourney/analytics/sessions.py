@@ -53,7 +53,11 @@ def session_measures(ev: Any, *, timeout_minutes: int = 30, period: str = "all",
                      start: Any = None, end: Any = None) -> Any:
     """Per (period, dim): sessions, visitors, new visitors, bounces, engaged sessions, and the sums
     needed for means and their intervals (duration and pages: sum and sum of squares)."""
-    s = sessions(ev, timeout_minutes=timeout_minutes, by=by)
+    return measures_of(sessions(ev, timeout_minutes=timeout_minutes, by=by), period=period, start=start, end=end)
+
+
+def measures_of(s: Any, *, period: str = "all", start: Any = None, end: Any = None) -> Any:
+    """``session_measures`` of a table of ``sessions`` rows (also the stored rollup ``rx_sessions``)."""
     lo, hi = date_bounds(start, end)
     if lo is not None:
         s = s.filter(s.start >= lo)

@@ -40,6 +40,7 @@ class QueryContext:
     workspace: Any = None  # cxjourney.workspace.Workspace (journeys, surveys) when available
     role: str = "admin"
     extra: dict[str, Any] = field(default_factory=dict)
+    rollups: bool = True  # answer from the per-person rollups when they are fresh (analytics/rollups.py)
 
 
 @dataclass(frozen=True)

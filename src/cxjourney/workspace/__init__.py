@@ -73,8 +73,28 @@ class Workspace:
                     ids.append(data["id"])
         return ids
 
+    def _files_key(self) -> tuple[Any, ...]:
+        """Name, size and modification time of every journey and survey file: changes when one is edited."""
+        out = []
+        for d in (self.journeys_dir, self.surveys_dir):
+            if d.exists():
+                for f in sorted(d.iterdir()):
+                    try:
+                        st = f.stat()
+                    except OSError:
+                        continue
+                    out.append((str(f), st.st_size, st.st_mtime_ns))
+        return tuple(out)
+
     def check_journeys(self) -> tuple[list[Journey], list[dict[str, Any]]]:
-        return check_journeys(self.journeys_dir, self.survey_ids())
+        """Valid journeys and the problems of the others; parsed again only when a file changed."""
+        key = self._files_key()
+        cached = getattr(self, "_journeys_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        found = check_journeys(self.journeys_dir, self.survey_ids())
+        self._journeys_cache = (key, found)
+        return found
 
     def journeys(self) -> list[Journey]:
         """Valid journeys (invalid files are skipped here; `cxjourney journeys validate` reports them)."""
