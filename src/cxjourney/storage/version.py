@@ -12,6 +12,10 @@ scratch space and are left out); each table contributes a pair chosen from how t
   the event writer's transaction (so ``events`` moves too) or deleted by an erasure (the count drops).
 - ``responses``: ``count(*)`` and the sum of the hashes of the keys ``(response_id, question_id)``. Answers are
   inserted (``INSERT OR IGNORE``) or deleted, never updated, so the set of keys determines the content.
+- the analytics rollups (``rx_*``, ``cxjourney.analytics.rollups``) are left out: they are derived from the
+  events, settings and journey files (all in the version) and queries read them only when they are exactly
+  up to date, with the same numbers as from the events. Their lazy refresh during a page build must not
+  make the next page load miss the cache.
 - every other table (ad costs, customer scores, comment analyses, alerts, keys, users, tables added later):
   ``count(*)`` and the sum of the hashes of whole rows, because those are replaced or updated in place.
   They are small (thousands to tens of thousands of rows): well under a few milliseconds.
@@ -31,6 +35,7 @@ RULES: dict[str, str] = {
     "responses": "sum(hash(response_id, question_id))::VARCHAR",
 }
 WHOLE_ROW = "sum(hash(_t))::VARCHAR"
+DERIVED_PREFIXES = ("rx_",)
 
 
 def _quote(name: str) -> str:
@@ -46,7 +51,8 @@ def data_version(store: Any) -> tuple[tuple[str, int, str | None], ...]:
     try:
         names = [r[0] for r in cur.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND NOT temporary ORDER BY table_name").fetchall()]
+            "AND schema_name = 'main' AND NOT temporary ORDER BY table_name").fetchall()
+                 if not r[0].startswith(DERIVED_PREFIXES)]
         if not names:
             return ()
         parts = [f"SELECT {i} AS i, count(*) AS n, {RULES.get(name, WHOLE_ROW)} AS v FROM {_quote(name)} _t"
