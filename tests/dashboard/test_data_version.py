@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cxjourney.dashboard.data import Panel, ResultCache
+from cxjourney.dashboard.cache import Inputs, ResultCache, Watched, watched
+from cxjourney.dashboard.data import Panel
+from cxjourney.query import run_query
 from cxjourney.storage import memory_store
 from cxjourney.storage.version import data_version
 
@@ -63,37 +65,59 @@ def test_temporary_scratch_tables_and_the_analytics_rollups_do_not_move_the_data
     assert data_version(store) == before
 
 
-def test_a_cached_answer_is_served_only_for_its_own_data_version() -> None:
-    cache = ResultCache()
-    cache.put("v1", "k", Panel("nps", rows=[{"value": 1}]), now=T0, read_clock=False)
-    assert cache.get("v1", "k", T0 + timedelta(hours=5)).rows == [{"value": 1}]  # no clock: no expiry by time
-    assert cache.get("v2", "k", T0) is None
-
-
-def test_an_answer_that_read_the_clock_is_served_only_within_its_minute() -> None:
-    cache = ResultCache(clock_resolution_s=60)
-    cache.put("v1", "k", Panel("journey_overview", rows=[{"value": 1}]), now=T0, read_clock=True)
-    assert cache.get("v1", "k", T0 + timedelta(seconds=59)) is not None
-    assert cache.get("v1", "k", T0 + timedelta(seconds=60)) is None
-
-
-def test_a_cached_answer_cannot_be_changed_through_the_copy_a_page_gets() -> None:
-    cache = ResultCache()
-    cache.put("v1", "k", Panel("nps", rows=[{"value": 1}]), now=T0, read_clock=False)
-    got = cache.get("v1", "k", T0)
-    got.rows[0]["value"] = 99
-    assert cache.get("v1", "k", T0).rows == [{"value": 1}]
-
-
-def test_only_a_query_that_reads_the_clock_itself_is_marked_as_reading_it(store) -> None:
+def _ctx(store, now: datetime = T0):
     from cxjourney.config import Settings
-    from cxjourney.dashboard.data import _watched
-    from cxjourney.query import run_query
     from cxjourney.query.registry import QueryContext
 
-    ctx = QueryContext(store=store, settings=Settings(), now=T0)
-    plain = _watched(ctx)
-    run_query(plain, "store_summary", {})  # run_query stamps as_of from now: that does not count
-    assert "read_clock" not in plain.__dict__ and plain.now == T0
-    looks = _watched(ctx)
-    assert (lambda c: c.now)(looks) == T0 and looks.__dict__.get("read_clock") is True
+    return QueryContext(store=store, settings=Settings(), now=now)
+
+
+def _cached(store, query: str, rows: list, *, now: datetime = T0) -> tuple[ResultCache, Watched]:
+    """An answer of ``query`` put in a fresh cache, as computed by a run that read what ``query`` reads."""
+    cache = ResultCache(clock_resolution_s=60)
+    run = watched(_ctx(store, now))
+    run_query(run, query, {})
+    cache.put(query, Panel(query, rows=rows), run, Inputs(_ctx(store, now)))
+    return cache, run
+
+
+def test_an_answer_is_served_until_a_table_it_read_changes(store) -> None:
+    cache, run = _cached(store, "store_summary", [{"value": 1}])
+    assert run.reads == {"events", "responses", "orders"} and not run.read_clock
+    assert cache.get("store_summary", Inputs(_ctx(store)), T0 + timedelta(hours=5)).rows == [{"value": 1}]
+    store.con.execute(CHANGES["ad cost replaced"])  # not read by store_summary
+    assert cache.get("store_summary", Inputs(_ctx(store)), T0) is not None
+    store.con.execute(CHANGES["answer added"])
+    assert cache.get("store_summary", Inputs(_ctx(store)), T0) is None
+
+
+def test_an_answer_that_read_the_clock_is_served_only_within_its_minute(store) -> None:
+    cache = ResultCache(clock_resolution_s=60)
+    run = watched(_ctx(store))
+    assert run.now == T0 and run.read_clock  # read here, outside run_query: counts
+    cache.put("k", Panel("journey_overview", rows=[{"value": 1}]), run, Inputs(_ctx(store)))
+    assert cache.get("k", Inputs(_ctx(store)), T0 + timedelta(seconds=59)) is not None
+    assert cache.get("k", Inputs(_ctx(store)), T0 + timedelta(seconds=60)) is None
+
+
+def test_raw_access_to_the_store_counts_as_reading_every_table(store) -> None:
+    run = watched(_ctx(store))
+    run.store.con.execute("SELECT 1").fetchall()
+    assert run.reads == {"*"}
+    cache = ResultCache()
+    cache.put("k", Panel("x"), run, Inputs(_ctx(store)))
+    store.con.execute(CHANGES["ad cost replaced"])
+    assert cache.get("k", Inputs(_ctx(store)), T0) is None
+
+
+def test_a_cached_answer_cannot_be_changed_through_the_copy_a_page_gets(store) -> None:
+    cache, _ = _cached(store, "store_summary", [{"value": 1}])
+    got = cache.get("store_summary", Inputs(_ctx(store)), T0)
+    got.rows[0]["value"] = 99
+    assert cache.get("store_summary", Inputs(_ctx(store)), T0).rows == [{"value": 1}]
+
+
+def test_run_query_stamping_as_of_does_not_count_as_reading_the_clock(store) -> None:
+    run = watched(_ctx(store))
+    run_query(run, "store_summary", {})
+    assert not run.read_clock

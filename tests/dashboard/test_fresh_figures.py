@@ -7,6 +7,7 @@ user or an integration does (real HTTP calls to the real server on 127.0.0.1), a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -58,6 +59,22 @@ def test_new_events_show_in_the_store_figures_on_the_next_load(srv: DashServer) 
     srv.post_events([{"type": "track", "userId": "u3", "event": "Product Viewed", "messageId": f"fresh-ev-{i}",
                       "timestamp": (BASE + timedelta(days=3, hours=i)).isoformat() + "Z"} for i in range(3)])
     assert page(srv)["store"]["events"] == before + 3
+
+
+def test_new_events_recompute_only_the_answers_that_read_events(srv: DashServer) -> None:
+    cached_page(srv)
+    cache = srv.app.state.dashboard_cache
+
+    def computed(name: str) -> float:
+        return cache._d[json.dumps([name, {}, "admin"], sort_keys=True)].at
+
+    assert cache.reads(json.dumps(["nps", {}, "admin"], sort_keys=True)) == {"responses"}
+    nps, summary = computed("nps"), computed("store_summary")
+    srv.post_events([{"type": "track", "userId": "u4", "event": "Product Viewed", "messageId": "fresh-only-1",
+                      "timestamp": (BASE + timedelta(days=4)).isoformat() + "Z"}])
+    page(srv)
+    assert computed("store_summary") != summary  # read the events: computed again
+    assert computed("nps") == nps  # read only the survey answers: reused
 
 
 def test_a_survey_answer_moves_the_nps_n_on_the_next_load(srv: DashServer) -> None:
