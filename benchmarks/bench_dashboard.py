@@ -98,7 +98,7 @@ def median_ms(fn, repeat: int) -> float:
     return statistics.median(ts)
 
 
-def measure(ws: Path, repeat: int, slow_repeat: int, write_key: str) -> dict[str, float]:
+def measure(ws: Path, repeat: int, slow_repeat: int, write_key: str, db_memory_mb: int | None = None) -> dict[str, float]:
     import cxjourney.query  # noqa: F401  (registers every query)
     from cxjourney.dashboard import data
     from cxjourney.dashboard.filters import Filters
@@ -106,7 +106,7 @@ def measure(ws: Path, repeat: int, slow_repeat: int, write_key: str) -> dict[str
     from cxjourney.query import run_query
     from cxjourney.query.registry import QueryContext
 
-    settings = load_settings(ws)
+    settings = load_settings(ws, **({"server_db_memory_mb": db_memory_mb} if db_memory_mb else {}))
     with serve_in_thread(settings) as srv:
         cookie = sign_session(settings.secret_key, "bench")
         with httpx.Client(base_url=srv.url, cookies={COOKIE: cookie}, timeout=600) as c:
@@ -189,6 +189,8 @@ def main() -> None:
     ap.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--repeat", type=int, default=5, help="Requests for the warm median.")
     ap.add_argument("--slow-repeat", type=int, default=3, help="Runs for the recomputed and baseline medians.")
+    ap.add_argument("--db-memory-mb", type=int, help="The server's DuckDB memory limit (setting server_db_memory_mb) "
+                    "for this run; the default setting (100 MB) is too small to build the analytics rollups at 10M.")
     args = ap.parse_args()
     targets = {1_000_000: 300.0, 10_000_000: 1000.0}
     with tempfile.TemporaryDirectory(prefix="cxj-bench-dash-") as tmp:
@@ -200,7 +202,7 @@ def main() -> None:
             t0 = time.perf_counter()
             held, write_key = scaled_copy(src, ws, n)
             prep = time.perf_counter() - t0
-            m = measure(ws, args.repeat, args.slow_repeat, write_key)
+            m = measure(ws, args.repeat, args.slow_repeat, write_key, args.db_memory_mb)
             target = targets.get(n, 300.0 if n <= 1_000_000 else 1000.0)
             load = " ".join(f"{x:.2f}" for x in os.getloadavg())
             print(f"{held:>11,} {m['cold']:>7.0f}ms {m['warm']:>7.1f}ms {m['recomputed']:>9.0f}ms {m['new_data']:>7.0f}ms "
