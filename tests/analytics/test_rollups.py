@@ -20,12 +20,16 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("stage_kpis", {}),
     ("journey_score", {}),
     ("funnel", {"steps": STEPS, "window": "30d"}),
+    ("funnel", {"steps": STEPS, "window": "30d", "dropoff": False}),
     ("funnel", {"steps": ["Product Viewed", "Product Added", "Order Completed"], "window": "7d", "strict": True, "from": "2024-02-01"}),
     ("paths", {"top": 5}),
     ("sessions_summary", {}),
     ("sessions_summary", {"period": "month", "from": "2024-02-01", "to": "2024-03-31"}),
     ("churn", {}),
     ("churn", {"window_days": 30}),
+    ("churn", {"period": "week", "as_of": "2024-03-10T12:30:00"}),
+    ("churn", {"period": "month", "window_days": 14, "as_of": "2024-04-01T00:00:00"}),
+    ("churn", {"as_of": "2024-02-15T09:00:00"}),
 ]
 
 
@@ -75,10 +79,12 @@ def _assert_same_as_events(settings: Any, store: Any) -> None:
     fast, slow = _ctx(settings, store, rollups=True), _ctx(settings, store, rollups=False)
     for name, params in QUERIES:
         a, b = run_query(fast, name, params), run_query(slow, name, params)
-        diffs = _close([a.rows, {k: v for k, v in a.meta.items() if k != "as_of"}],
+        assert a.meta["rollups"]["events_since"] == 0, (name, params)
+        diffs = _close([a.rows, {k: v for k, v in a.meta.items() if k not in ("as_of", "rollups")}],
                        [b.rows, {k: v for k, v in b.meta.items() if k != "as_of"}])
         assert not diffs, f"{name} {params}: " + "; ".join(diffs[:5])
     assert rollups.is_fresh(store, settings, fast.workspace.journeys()) is not None
+    assert run_query(fast, "store_summary", {}).rows == run_query(slow, "store_summary", {}).rows
 
 
 def _write(store: Any, messages: list[dict[str, Any]]) -> None:
@@ -180,3 +186,26 @@ def _assert_same_as_events_read_only(settings: Any, store: Any) -> None:
     a = run_query(ctx, "paths", {"top": 5})
     b = run_query(_ctx(settings, store, rollups=False), "paths", {"top": 5})
     assert a.rows == b.rows and a.meta["total"] == b.meta["total"]
+
+
+def test_a_full_build_under_a_small_memory_limit_raises_it_for_the_build_and_restores_it(ws: tuple[Any, Any]) -> None:
+    from cxjourney.analytics import rollups
+
+    settings, store = ws
+    store.con.execute("SET memory_limit = '100MB'")
+    before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    seen: list[str] = []
+    orig = rollups._refresh_in
+
+    def spy(cur: Any, *a: Any, **kw: Any) -> Any:
+        seen.append(cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return orig(cur, *a, **kw)
+
+    rollups._refresh_in = spy  # type: ignore[assignment]
+    try:
+        assert rollups.refresh(store, settings, _ctx(settings, store, rollups=True).workspace.journeys()).mode == "full"
+    finally:
+        rollups._refresh_in = orig  # type: ignore[assignment]
+    assert seen and seen[0] != before  # raised during the build (rollup_build_memory_mb)
+    after = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert abs(rollups._to_mb(after) - rollups._to_mb(before)) < 0.5  # type: ignore[operator]  # (shown rounded)

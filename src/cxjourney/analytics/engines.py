@@ -54,6 +54,62 @@ def materialized(expr: Any) -> Iterator[Any]:
         be.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
 
 
+_SQL_CACHE: dict[Any, str] = {}
+_SQL_CACHE_LOCK = threading.Lock()
+SQL_CACHE_SIZE = 256
+
+
+def cached_sql(key: Any, build: Any) -> str:
+    """DuckDB SQL of the expression ``build()``, compiled only the first time ``key`` is seen. Compiling a large
+    Ibis expression (a funnel) costs more than running it on the rollups; ``key`` must name everything the
+    expression depends on (its parameters)."""
+    with _SQL_CACHE_LOCK:
+        sql = _SQL_CACHE.get(key)
+    if sql is None:
+        sql = str(ibis.to_sql(build(), dialect="duckdb"))
+        with _SQL_CACHE_LOCK:
+            if len(_SQL_CACHE) >= SQL_CACHE_SIZE:
+                _SQL_CACHE.pop(next(iter(_SQL_CACHE)))
+            _SQL_CACHE[key] = sql
+    return sql
+
+
+_SCHEMAS: dict[Any, Any] = {}
+
+
+def fetch_cached(backend: Any, key: Any, build: Any) -> list[dict[str, Any]]:
+    """Rows of ``build()`` as plain dicts (like ``params.records``), its SQL compiled once per ``key``.
+    Integer and float columns come back as Python int/float, whatever width DuckDB sums to."""
+    from cxjourney.metrics.rates import plain
+
+    if key not in _SCHEMAS:
+        expr = build()
+        _SCHEMAS[key] = expr.schema()
+        sql = cached_sql(key, lambda: expr)
+    else:
+        sql = cached_sql(key, build)
+    schema = _SCHEMAS[key]
+    cur = backend.con.execute(sql)
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    conv: list[Any] = []
+    for name in names:
+        t = schema[name]
+        conv.append(int if t.is_integer() else float if t.is_floating() else plain)
+    return [{n: (None if v is None else c(v)) for n, c, v in zip(names, conv, r, strict=True)} for r in rows]
+
+
+@contextmanager
+def materialized_sql(backend: Any, sql: str) -> Iterator[Any]:
+    """Like :func:`materialized`, for DuckDB SQL (from :func:`cached_sql`) run on ``backend``."""
+    name = f"_cxj_{uuid.uuid4().hex}"
+    backend.con.execute(f'CREATE TEMP TABLE "{name}" AS {sql}').fetchall()
+    try:
+        yield backend.table(name)
+    finally:
+        backend.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"').fetchall()
+
+
 PATH_SEP = " > "
 JSON_COLUMNS = {"events": ("properties", "context"), "persons": ("traits",)}
 

@@ -14,7 +14,9 @@ from typing import Any
 import ibis
 
 from cxjourney.analytics import rollups, sessions
+from cxjourney.analytics.engines import cached_sql, fetch_cached
 from cxjourney.analytics.kpis import EVENTS
+from cxjourney.analytics.params import records
 
 
 def usable(ctx: Any, p: Any, *, dates: bool = False, by: bool = False) -> bool:
@@ -35,67 +37,93 @@ def _t(ctx: Any, name: str) -> Any:
 
 def progress_and_reach(ctx: Any, journey: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """``stages.stage_progress`` totals and ``stages.touchpoint_reach`` rows (period 'all', dim 'all')."""
-    from cxjourney.analytics.params import records
 
-    t = _t(ctx, "rx_person_tp")
-    t = t.filter(t.journey == journey.id)
     k = len(journey.stages)
-    aggs: dict[str, Any] = {}
-    for i in range(k):
-        aggs[f"f{i}"] = t.f_rn.min(where=t.stage_idx == i)
-        aggs[f"l{i}"] = t.l_rn.max(where=t.stage_idx == i)
-    per = t.group_by("person_id").aggregate(**aggs)
-    p = _t(ctx, "rx_person")
-    buyers = p.filter(p.orders > 0).select(_b=p.person_id)
-    per = per.left_join(buyers, per.person_id == buyers._b)
+    pj = _t(ctx, "rx_person_journey")
+    pj = pj.filter(pj.journey == journey.id)
     out: dict[str, Any] = {}
     for i in range(k):
-        reached = per[f"f{i}"].notnull()
+        reached = pj.f[i].notnull()
         out[f"n{i}"] = reached.cast("int64").sum()
-        out[f"ord{i}"] = (reached & per._b.notnull()).cast("int64").sum()
+        out[f"ord{i}"] = (reached & pj.buyer).cast("int64").sum()
         if i + 1 < k:
-            out[f"next{i}"] = (reached & (per[f"l{i + 1}"] > per[f"f{i}"]).fill_null(False)).cast("int64").sum()
-    prog = records(per.aggregate(**out))[0]
+            out[f"next{i}"] = (reached & (pj.l[i + 1] > pj.f[i]).fill_null(False)).cast("int64").sum()
+    prog = fetch_cached(ctx.store.ibis, ("progress", journey.id, k), lambda: pj.aggregate(**out))[0]
+    t = _t(ctx, "rx_person_tp")
+    t = t.filter(t.journey == journey.id)
     tp = t.group_by(["stage", "touchpoint"]).aggregate(reach=t.count(), events=t.n.sum())
-    st = t.group_by("stage").aggregate(reach=t.person_id.nunique(), events=t.n.sum())
-    both = tp.union(st.mutate(touchpoint=ibis.null("string")).select(tp.columns))
-    reach = [{"period": "all", "dim": "all", **r} for r in records(both)]
+    reach = [{"period": "all", "dim": "all", **r} for r in fetch_cached(ctx.store.ibis, ("tp_reach", journey.id), lambda: tp)]
+    # A stage's row: the persons who reached it (n_i above) and the events of its touchpoints.
+    for i, s in enumerate(journey.stages):
+        rows = [r for r in reach if r["stage"] == s.id and r["touchpoint"] is not None]
+        if rows:
+            reach.append({"period": "all", "dim": "all", "stage": s.id, "touchpoint": None, "reach": int(prog[f"n{i}"] or 0),
+                          "events": sum(int(r["events"]) for r in rows)})
     return prog, reach
 
 
 def event_totals(ctx: Any) -> list[dict[str, Any]]:
     """``kpis.event_totals`` for the whole history (period 'all', dim 'all')."""
-    from cxjourney.analytics.params import records
 
     p = _t(ctx, "rx_person")
     aggs: dict[str, Any] = {k: p[k].sum() for k in EVENTS}
     aggs.update(revenue=p.revenue.sum(), revenue_sq=p.revenue_sq.sum(), customers=(p.orders > 0).cast("int64").sum(),
                 repeat=(p.orders >= 2).cast("int64").sum())
-    row = records(p.aggregate(**aggs))[0]
+    row = fetch_cached(ctx.store.ibis, ("event_totals",), lambda: p.aggregate(**aggs))[0]
     if not sum(int(row[k] or 0) for k in EVENTS):  # the events-based query has no row without a catalogue event
         return []
     return [{"period": "all", "dim": "all", **row}]
 
 
-def session_measures(ctx: Any, *, period: str = "all", start: Any = None, end: Any = None) -> Any:
-    """``sessions.session_measures`` (no breakdown) from the stored sessions: an Ibis expression."""
-    return sessions.measures_of(_t(ctx, "rx_sessions"), period=period, start=start, end=end)
+def session_measures(ctx: Any, *, period: str = "all", start: Any = None, end: Any = None) -> list[dict[str, Any]]:
+    """The rows of ``sessions.session_measures`` (no breakdown) from the stored sessions."""
+    return fetch_cached(ctx.store.ibis, ("sessions", period, str(start), str(end)),
+                        lambda: sessions.measures_of(_t(ctx, "rx_sessions"), period=period, start=start, end=end))
 
 
-def churn_all(ctx: Any, *, window_days: int, as_of: datetime) -> list[dict[str, Any]] | None:
-    """``retention.churn_by_period`` for period 'all', first-touch basis, when ``as_of`` is after every
-    activity (else None: the per-person last activity cannot tell activity before an earlier moment)."""
-    from cxjourney.analytics.params import records
+def path_top(ctx: Any, top: int) -> list[dict[str, Any]]:
+    """``paths.top_with_other`` rows of the whole-history event variants, from the stored paths."""
+    from cxjourney.analytics.paths import top_with_other
 
-    st = rollups.state(ctx.store)
-    if st is None or (st["max_active"] is not None and st["max_active"] >= as_of):
-        return None
-    p = _t(ctx, "rx_person")
-    p = p.filter(p.last_active.notnull())
-    asof_s = int((as_of - datetime(1970, 1, 1)).total_seconds())
-    churned = (asof_s - p.last_active.epoch_seconds()) >= window_days * 86400
-    rows = records(p.aggregate(n=p.count(), churned=churned.cast("int64").sum()))
-    return [{"period": "all", **r} for r in rows if int(r["n"] or 0)]
+    return fetch_cached(ctx.store.ibis, ("path_top", top), lambda: top_with_other(path_variants(ctx), top=top))
+
+
+def churn(ctx: Any, *, window_days: int, as_of: datetime, period: str = "all") -> list[dict[str, Any]]:
+    """``churn_by_period`` (first touch): from the one row per person when looking from after every activity
+    (period 'all'), else from the per-person days."""
+    if period == "all":
+        # Persons active before as_of; their last activity before it is their last activity, except for the
+        # few active since as_of, whose last moment before it comes from their days (see ``_churn_days``).
+        p = _t(ctx, "rx_person")
+        p = p.filter(p.first_active < as_of)
+        late = p.filter(p.last_active >= as_of).select(_lp=p.person_id)
+        d = _t(ctx, "rx_person_day")
+        d = d.semi_join(late, d.person_id == late._lp)
+        d = d.filter(d.f_ts < as_of)
+        before = ibis.ifelse(d.l_ts < as_of, d.l_ts, ibis.literal(as_of) - ibis.interval(microseconds=1))
+        dl = d.group_by(_dp=d.person_id).aggregate(_l=before.max())
+        j = p.left_join(dl, p.person_id == dl._dp)
+        last = ibis.ifelse(j.last_active < as_of, j.last_active, j._l)
+        asof_s = int((as_of - datetime(1970, 1, 1)).total_seconds())
+        churned = (asof_s - last.epoch_seconds()) >= window_days * 86400
+        rows = records(j.aggregate(n=j.count(), churned=churned.cast("int64").sum()))
+        return [{"period": "all", **r} for r in rows if int(r["n"] or 0)]
+    return _churn_days(ctx, window_days=window_days, as_of=as_of, period=period)
+
+
+def _churn_days(ctx: Any, *, window_days: int, as_of: datetime, period: str) -> list[dict[str, Any]]:
+    """``retention.churn_by_period`` (first-touch basis) from the per-person days. Exact for any ``as_of``:
+    a day that ``as_of`` falls in counts with its activity before ``as_of``; its last moment there is then
+    unknown, but any value between the day's first moment and ``as_of`` gives the same answer, because such
+    a person is less than a day (< the window) from ``as_of`` and so neither churned nor settled."""
+    from cxjourney.analytics.prep import period_expr
+    from cxjourney.analytics.retention import churn_of_spans
+
+    d = _t(ctx, "rx_person_day")
+    d = d.filter(d.f_ts < as_of)
+    last = ibis.ifelse(d.l_ts < as_of, d.l_ts, ibis.literal(as_of) - ibis.interval(microseconds=1))
+    a = d.select("person_id", period=period_expr(d.f_ts, period), _f=d.f_ts.epoch_seconds(), _l=last.epoch_seconds())
+    return records(churn_of_spans(a, window_days=window_days, as_of=as_of, period=period))
 
 
 def path_variants(ctx: Any) -> Any:
@@ -105,5 +133,69 @@ def path_variants(ctx: Any) -> Any:
 
 
 def ranked_events(ctx: Any) -> Any:
-    """Events as (person_id, timestamp, seq, rn, step) with the person's rank already computed."""
-    return _t(ctx, "rx_events")
+    """Events as (person_id, timestamp, seq, rn, step, label) with the person's rank already computed;
+    ``person_id`` is the person's number (``pk``), which is all a funnel needs to tell persons apart."""
+    ix = _t(ctx, "rx_events")
+    return ix.select(person_id=ix.pk, timestamp=ix.timestamp, seq=ix.seq, rn=ix.rn, step=ix.step, label=ix.label)
+
+
+def funnel_people(ctx: Any, steps: list[str], *, window_s: float, strict: bool = False, start: Any = None,
+                  end: Any = None) -> str:
+    """``_funnel_people`` as DuckDB SQL, compiled once per set of parameters (see ``engines.cached_sql``)."""
+    key = ("funnel_people", tuple(steps), float(window_s), bool(strict), str(start), str(end))
+    return cached_sql(key, lambda: _funnel_people(ctx, steps, window_s=window_s, strict=strict, start=start, end=end))
+
+
+def _funnel_people(ctx: Any, steps: list[str], *, window_s: float, strict: bool = False, start: Any = None,
+                   end: Any = None) -> Any:
+    """``funnels.funnel_people`` (no breakdown) for steps that are event/page names, from ``rx_steps``:
+    ``person_id`` (the person's number), ``r1..rk``, ``s1..sk`` and ``dim``.
+
+    The same definition: entry at the first step-1 event in the date range; each next step is the first
+    occurrence ranked after the previous step (strict: ranked exactly one after it) and no later than
+    ``window_s`` after the entry. Ranks follow time, so the first occurrence after the previous step is
+    also the earliest: when it falls outside the window, every later one does too."""
+    from cxjourney.analytics.prep import date_bounds
+
+    st = _t(ctx, "rx_steps")
+    lo, hi = date_bounds(start, end)
+    s0 = st.filter(st.step == steps[0])
+    occ = s0.occ
+    epoch = datetime(1970, 1, 1)
+    if lo is not None:
+        lo_s = int((lo - epoch).total_seconds())
+        occ = occ.filter(lambda x: x.s >= lo_s)
+    if hi is not None:
+        hi_s = int((hi - epoch).total_seconds())
+        occ = occ.filter(lambda x: x.s < hi_s)
+    first = s0.select(person_id=s0.pk, _e=occ[0])
+    first = first.filter(first._e.notnull())
+    level = first.select(person_id=first.person_id, r1=first._e.r, s1=first._e.s)
+    people = level.mutate(dim=ibis.literal("all"))
+    for i in range(1, len(steps)):
+        si = st.filter(st.step == steps[i]).select(_p=st.pk, _occ=st.occ)
+        j = level.join(si, level.person_id == si._p)
+        prev = j[f"r{i}"]
+        nxt = j._occ.filter((lambda x, prev=prev: x.r == prev + 1) if strict else (lambda x, prev=prev: x.r > prev))[0]
+        j = j.mutate(_n=nxt)
+        j = j.filter(j._n.notnull() & (j._n.s - j.s1 <= window_s))
+        level = j.select(person_id=j.person_id, s1=j.s1, **{f"r{i + 1}": j._n.r, f"s{i + 1}": j._n.s})
+        nxt_t = level.drop("s1").rename(_pn="person_id")
+        people = people.left_join(nxt_t, people.person_id == nxt_t._pn).drop("_pn")
+    return people
+
+
+def dropoff_next_counts(ix: Any, people: Any, k: int) -> Any:
+    """``funnels.dropoff_next_counts`` on ranked events: the next event after the step-i event is the one
+    ranked one higher (``rn + 1``), so no window over the events is needed."""
+    from cxjourney.analytics.paths import EXIT
+
+    parts = []
+    for i in range(1, k):
+        d = people.filter(people[f"r{i}"].notnull() & people[f"r{i + 1}"].isnull())
+        parts.append(d.select(_p=d.person_id, _r=d[f"r{i}"] + 1, step=ibis.literal(i)))
+    dropped = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    later = ix.select(_p2=ix.person_id, _r2=ix.rn, _l=ix.label)
+    j = dropped.left_join(later, (dropped._p == later._p2) & (dropped._r == later._r2))
+    j = j.mutate(next=j._l.fill_null(EXIT))
+    return j.group_by(["step", "next"]).aggregate(count=j.count())

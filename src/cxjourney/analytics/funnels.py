@@ -22,21 +22,18 @@ TTC_BINS: list[tuple[str, float]] = [
 
 
 def funnel_people(ev: Any, steps: list[Any], *, window_s: float, strict: bool = False, start: Any = None,
-                  end: Any = None, by: list[str] | None = None, ranked: bool = False) -> Any:
+                  end: Any = None, by: list[str] | None = None, positions: bool = True) -> Any:
     """One row per entering person: ``r1..rk`` (rank of each step's event, NULL when not reached),
     ``s1..sk`` (its epoch seconds) and ``dim`` (the breakdown value of the entry event).
 
-    ``steps`` are boolean Ibis expressions over ``ev`` (see ``prep.step_expr``). ``ranked``: ``ev`` already
-    carries ``rn``, each person's rank over all their events (the ``rx_events`` rollup), so no window is needed
-    (the same order, so loose and strict funnels give the same result)."""
+    ``steps`` are boolean Ibis expressions over ``ev`` (see ``prep.step_expr``). ``positions=False`` leaves out
+    ``q1..qk`` (the seq of each step's event, needed only by ``dropoff_next_counts``), which saves an ordered
+    aggregate per step."""
     k = len(steps)
     marks = {f"_m{i}": s for i, s in enumerate(steps)}
     # Only the columns the funnel needs travel on (the JSON columns are costly to carry through a window).
-    keep = ["person_id", "timestamp", "seq", *(["rn"] if ranked else [])]
-    t = ev.select(*keep, **marks, _dim=(dim_expr(ev, by).cast("string") if by else ibis.literal("all")))
-    if ranked:
-        t = t.filter(ibis.or_(*[t[m] for m in marks]))
-    elif strict:
+    t = ev.select("person_id", "timestamp", "seq", **marks, _dim=(dim_expr(ev, by).cast("string") if by else ibis.literal("all")))
+    if strict:
         t = with_rank(t).filter(ibis.or_(*[t[m] for m in marks]))
     else:
         t = with_rank(t.filter(ibis.or_(*[t[m] for m in marks])))
@@ -47,8 +44,9 @@ def funnel_people(ev: Any, steps: list[Any], *, window_s: float, strict: bool = 
         first = first.filter(first.timestamp >= lo)
     if hi is not None:
         first = first.filter(first.timestamp < hi)
-    level = first.group_by("person_id").aggregate(r1=first.rn.min(), s1=first._secs.min(), q1=first.seq.argmin(first.rn),
-                                                  t1=first.timestamp.min(), dim=first._dim.argmin(first.rn))
+    extra: dict[str, Any] = {"q1": first.seq.argmin(first.rn)} if positions else {}
+    extra["dim"] = first._dim.argmin(first.rn) if by else first._dim.max()
+    level = first.group_by("person_id").aggregate(r1=first.rn.min(), s1=first._secs.min(), t1=first.timestamp.min(), **extra)
     people = level
     # A chain: the persons at step i+1 come from those at step i only, so the expression grows linearly.
     for i in range(1, k):
@@ -57,8 +55,9 @@ def funnel_people(ev: Any, steps: list[Any], *, window_s: float, strict: bool = 
         j = prev.join(st, prev.person_id == st._p)
         cond = (j._r == j._prev + 1) if strict else (j._r > j._prev)
         j = j.filter(cond & (j._s - j.s1 <= window_s))
+        pos = {f"q{i + 1}": j._q.argmin(j._r)} if positions else {}
         level = j.group_by("person_id").aggregate(**{f"r{i + 1}": j._r.min(), f"s{i + 1}": j._s.min(),
-                                                     f"q{i + 1}": j._q.argmin(j._r), f"t{i + 1}": j._t.min(), "s1": j.s1.max()})
+                                                     f"t{i + 1}": j._t.min(), "s1": j.s1.max(), **pos})
         nxt = level.drop("s1").rename(_pn="person_id")
         people = people.left_join(nxt, people.person_id == nxt._pn).drop("_pn")
     return people

@@ -47,13 +47,14 @@ def _stage_metric_rows(ctx: QueryContext, p: Any, journey: Any, prog: dict[str, 
         ct = records(kpis.cost_totals(_costs(ctx, p)))
         common.update(kpis.kpi_rows(et[0] if et else None, ct[0] if ct else None, min_sample=ms, confidence=cf))
     if wanted & SESSION_METRICS:
-        sm = records(fast.session_measures(ctx) if quick else sessions.session_measures(
+        sm = fast.session_measures(ctx) if quick else records(sessions.session_measures(
             events(ctx, p, dates=False), timeout_minutes=ctx.settings.session_timeout_minutes, start=p.start, end=p.end))
         common.update(kpis.session_rows(sm[0] if sm else {}, min_sample=ms, confidence=cf))
     if "churn_rate" in wanted:
         when = as_of(ctx, None, p.end)
-        ch = (fast.churn_all(ctx, window_days=ctx.settings.churn_window_days, as_of=when) if quick else None)
-        if ch is None:
+        if quick:
+            ch = fast.churn(ctx, window_days=ctx.settings.churn_window_days, as_of=when)
+        else:
             ch = records(retention.churn_by_period(ev, window_days=ctx.settings.churn_window_days, as_of=when, period="all"))
         c = ch[0] if ch else {"churned": 0, "n": 0}
         common["churn_rate"] = rate(int(c["churned"] or 0), int(c["n"] or 0), min_sample=ms, confidence=cf)

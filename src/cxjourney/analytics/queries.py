@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from cxjourney.analytics import fast, funnels, paths, retention, sessions
-from cxjourney.analytics.engines import PATH_SEP, materialized
+from cxjourney.analytics.engines import PATH_SEP, materialized, materialized_sql
 from cxjourney.analytics.kpis import session_rows
 from cxjourney.analytics.params import Breakdown, Period, Scope, as_of, events, journey_of, records
 from cxjourney.analytics.prep import label, parse_duration, split_dims, step_expr
@@ -31,12 +31,12 @@ class SessionParams(Breakdown):
 def sessions_summary(ctx: QueryContext, p: SessionParams) -> Result:
     timeout = p.timeout_minutes or ctx.settings.session_timeout_minutes
     if timeout == ctx.settings.session_timeout_minutes and fast.usable(ctx, p, dates=True):
-        expr = fast.session_measures(ctx, period=p.period, start=p.start, end=p.end)
+        found = fast.session_measures(ctx, period=p.period, start=p.start, end=p.end)
     else:
         ev = events(ctx, p, dates=False)
-        expr = sessions.session_measures(ev, timeout_minutes=timeout, period=p.period, by=p.by, start=p.start, end=p.end)
+        found = records(sessions.session_measures(ev, timeout_minutes=timeout, period=p.period, by=p.by, start=p.start, end=p.end))
     rows = []
-    for r in records(expr):
+    for r in found:
         dims = {"period": r["period"], **split_dims(p.by, r["dim"])}
         for metric, row in session_rows(r, min_sample=ctx.settings.min_sample, confidence=ctx.settings.confidence).items():
             rows.append({**dims, "metric": metric, **row})
@@ -79,17 +79,18 @@ def funnel(ctx: QueryContext, p: FunnelParams) -> Result:
     ev = events(ctx, p, dates=False)
     tps = {t.id for _, t in journey.touchpoints()} if journey is not None else set()
     if not any(s in tps or s.startswith("stage:") for s in p.steps) and fast.usable(ctx, p, dates=True):
-        ix = fast.ranked_events(ctx)  # plain event/page names on the ranked rollup
-        expr = funnels.funnel_people(ix, [(ix.step == s).fill_null(False) for s in p.steps], window_s=window,
-                                     strict=p.strict, start=p.start, end=p.end, ranked=True)
-    else:
-        steps = [step_expr(ev, s, journey) for s in p.steps]
-        expr = funnels.funnel_people(ev, steps, window_s=window, strict=p.strict, start=p.start, end=p.end, by=p.by)
+        # Plain event/page names: the per-person step lists of the rollups.
+        sql = fast.funnel_people(ctx, p.steps, window_s=window, strict=p.strict, start=p.start, end=p.end)
+        with materialized_sql(ctx.store.ibis, sql) as people:
+            return _funnel_result(ctx, ev, people, p, window, ranked=fast.ranked_events(ctx))
+    steps = [step_expr(ev, s, journey) for s in p.steps]
+    expr = funnels.funnel_people(ev, steps, window_s=window, strict=p.strict, start=p.start, end=p.end, by=p.by,
+                                 positions=p.dropoff)
     with materialized(expr) as people:
         return _funnel_result(ctx, ev, people, p, window)
 
 
-def _funnel_result(ctx: QueryContext, ev: Any, people: Any, p: FunnelParams, window: float) -> Result:
+def _funnel_result(ctx: QueryContext, ev: Any, people: Any, p: FunnelParams, window: float, *, ranked: Any = None) -> Result:
     k = len(p.steps)
     ms, cf = ctx.settings.min_sample, ctx.settings.confidence
     rows = []
@@ -110,7 +111,8 @@ def _funnel_result(ctx: QueryContext, ev: Any, people: Any, p: FunnelParams, win
            "histogram": [{"bin": b, "count": hd.get(b, 0)} for b, _ in funnels.TTC_BINS]}
     nxt: dict[str, list[dict[str, Any]]] = {}
     if p.dropoff:
-        all_counts = records(funnels.dropoff_next_counts(ev, people, k))
+        all_counts = records(fast.dropoff_next_counts(ranked, people, k) if ranked is not None
+                             else funnels.dropoff_next_counts(ev, people, k))
         for i in range(1, k):
             counts = [c for c in all_counts if int(c["step"]) == i]
             counts.sort(key=lambda c: (-int(c["count"]), str(c["next"])))
@@ -149,11 +151,11 @@ def paths_query(ctx: QueryContext, p: PathParams) -> Result:
         at = step_expr(ev, str(p.start_at or p.end_at), journey)
         counts = paths.paths_from(ev, lab, at, steps=p.steps, reverse=bool(p.end_at))
     elif p.label == "event" and not p.per_session and fast.usable(ctx, p):
-        counts = fast.path_variants(ctx)
+        counts = None  # the stored per-person paths
     else:
         counts = paths.variants(ev, lab, per_session=p.per_session,
                                 timeout_minutes=p.timeout_minutes or ctx.settings.session_timeout_minutes)
-    head = records(paths.top_with_other(counts, top=p.top))
+    head = fast.path_top(ctx, p.top) if counts is None else records(paths.top_with_other(counts, top=p.top))
     total = int(head[0]["total"] or 0) if head else 0
     n_variants = int(head[0]["n_variants"] or 0) if head else 0
     rows: list[dict[str, Any]] = [
@@ -246,10 +248,9 @@ class ChurnParams(Scope):
 def churn_query(ctx: QueryContext, p: ChurnParams) -> Result:
     window = p.window_days or ctx.settings.churn_window_days
     when = as_of(ctx, p.as_of, p.end)
-    found = None
-    if p.period == "all" and p.basis == "first_touch" and fast.usable(ctx, p):
-        found = fast.churn_all(ctx, window_days=window, as_of=when)
-    if found is None:
+    if p.basis == "first_touch" and fast.usable(ctx, p):
+        found = fast.churn(ctx, window_days=window, as_of=when, period=p.period)
+    else:
         found = records(retention.churn_by_period(events(ctx, p), window_days=window, as_of=when, period=p.period, basis=p.basis))
     ms, cf = ctx.settings.min_sample, ctx.settings.confidence
     rows = [rate(int(r["churned"]), int(r["n"]), min_sample=ms, confidence=cf, period=r["period"]) for r in found]

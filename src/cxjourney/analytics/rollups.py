@@ -8,9 +8,16 @@ measures (``stages.annotated``, ``sessions.sessions``, ``paths``) on the events 
   revenue (and its square) of orders;
 - ``rx_paths``: one row per person: the whole-history path (event labels in (timestamp, seq) order);
 - ``rx_person_tp``: per journey, person and touchpoint: events, first and last rank among the journey's events;
+- ``rx_person_journey``: per journey and person: ``f[i]``/``l[i]`` the first/last rank of stage i (1-based
+  lists, NULL when not reached) and ``buyer`` (has an order);
 - ``rx_sessions``: one row per session (the ``sessions.sessions`` rows);
-- ``rx_events``: one narrow row per event with the person's rank ``rn`` in (timestamp, seq) order and the
-  funnel step name (track event name, page/screen name).
+- ``rx_events``: one narrow row per event with the person's rank ``rn`` in (timestamp, seq) order, the
+  funnel step name (track event name, page/screen name), the path label, and ``pk``: the person's number in
+  ``rx_keys`` (joins and groups on an integer are several times cheaper than on the person id text);
+- ``rx_person_day``: per person and day with interactive activity, its first and last moment (churn for any
+  period and any moment to look from);
+- ``rx_steps``: per person and step name, the list of its occurrences (rank ``r``, epoch seconds ``s``) in
+  rank order: a funnel step is then one row per person and a list look-up, not a join over events.
 
 **Refresh** (``refresh``): the persons whose rows change are those with an event newer than the stored
 watermark (``seq``: arrival order; identity merges and late events always arrive as new events) and those
@@ -39,8 +46,8 @@ from cxjourney.analytics.engines import PATH_SEP
 from cxjourney.analytics.kpis import EVENTS
 from cxjourney.analytics.prep import INTERACTIVE_TYPES, label
 
-VERSION = 1
-TABLES = ("rx_person", "rx_paths", "rx_person_tp", "rx_sessions", "rx_events")
+VERSION = 5
+TABLES = ("rx_person", "rx_paths", "rx_person_tp", "rx_person_journey", "rx_sessions", "rx_events", "rx_steps", "rx_person_day", "rx_keys")
 _DDL = {
     "rx_state": """CREATE TABLE IF NOT EXISTS rx_state (name VARCHAR PRIMARY KEY, signature VARCHAR, watermark BIGINT,
         n_events BIGINT, n_persons BIGINT, max_active TIMESTAMP, refreshed_at TIMESTAMP, seconds DOUBLE, touched BIGINT)""",
@@ -49,10 +56,16 @@ _DDL = {
     "rx_paths": "CREATE TABLE IF NOT EXISTS rx_paths (person_id VARCHAR, path VARCHAR)",
     "rx_person_tp": """CREATE TABLE IF NOT EXISTS rx_person_tp (journey VARCHAR, person_id VARCHAR, touchpoint VARCHAR,
         stage VARCHAR, stage_idx BIGINT, n BIGINT, f_rn BIGINT, l_rn BIGINT)""",
+    "rx_person_journey": """CREATE TABLE IF NOT EXISTS rx_person_journey (journey VARCHAR, person_id VARCHAR, f BIGINT[],
+        l BIGINT[], buyer BOOLEAN)""",
     "rx_sessions": """CREATE TABLE IF NOT EXISTS rx_sessions (person_id VARCHAR, session_no BIGINT, start TIMESTAMP,
         "end" TIMESTAMP, duration_s DOUBLE, events BIGINT, pages BIGINT, interactions BIGINT, dim VARCHAR)""",
-    "rx_events": """CREATE TABLE IF NOT EXISTS rx_events (person_id VARCHAR, timestamp TIMESTAMP, seq BIGINT, rn BIGINT,
-        step VARCHAR)""",
+    "rx_events": """CREATE TABLE IF NOT EXISTS rx_events (person_id VARCHAR, pk BIGINT, timestamp TIMESTAMP, seq BIGINT,
+        rn BIGINT, step VARCHAR, label VARCHAR)""",
+    "rx_steps": """CREATE TABLE IF NOT EXISTS rx_steps (person_id VARCHAR, pk BIGINT, step VARCHAR,
+        occ STRUCT(r BIGINT, s BIGINT)[])""",
+    "rx_person_day": "CREATE TABLE IF NOT EXISTS rx_person_day (person_id VARCHAR, day DATE, f_ts TIMESTAMP, l_ts TIMESTAMP)",
+    "rx_keys": "CREATE TABLE IF NOT EXISTS rx_keys (person_id VARCHAR PRIMARY KEY, pk BIGINT)",
 }
 STATE = "main"
 _LOCKS: dict[str, threading.Lock] = {}
@@ -79,7 +92,11 @@ def signature(settings: Any, journeys: list[Any]) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def _lock_for(path: str) -> threading.Lock:
+def lock_for(path: str) -> threading.Lock:
+    """The lock a refresh of the rollups of the store at ``path`` holds (erasure takes it too, so the two
+    never write the same rows at once). Lock order: this one first, then ``store.lock`` (a refresh commits
+    holding it); only a query's own small refresh (no server job maintaining the rollups) runs inside a
+    query, i.e. holding ``store.lock`` already."""
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(path, threading.Lock())
 
@@ -125,17 +142,45 @@ def is_fresh(store: Any, settings: Any, journeys: list[Any]) -> dict[str, Any] |
 
 
 def ensure_fresh(ctx: Any) -> dict[str, Any] | None:
-    """For queries: bring the rollups up to date when the store is writable (cheap when nothing changed),
-    and return the fresh state, or None when the rollups cannot be used (read-only and stale, or not DuckDB)."""
+    """For queries: the fresh state, or None when the rollups cannot answer now (then the query computes from
+    the events). Stale rollups are brought up to date here when the store is writable, they were built for
+    the same journeys and settings, and at most ``rollup_inline_events`` events are new; a first build or a
+    big catch-up is left to ``cxjourney rollups refresh``, the demo, and the server's refresh job."""
     store = ctx.store
     if not hasattr(store, "con") or ctx.workspace is None:
         return None
     journeys = ctx.workspace.journeys()
-    st = is_fresh(store, ctx.settings, journeys)
-    if st is not None or store.read_only:
-        return st
+    st = state(store)
+    if st is None or st["signature"] != signature(ctx.settings, journeys):
+        return None
+    cur = store.con.cursor()
+    try:
+        hi, n, np_ = _events_now(cur)
+    finally:
+        cur.close()
+    if (st["watermark"], st["n_events"], st["n_persons"]) == (hi, n, np_):
+        return _used(ctx, st, 0)
+    if getattr(store, "rollups_maintained", False):
+        # The server refreshes them in the background: use them while their last refresh is recent enough;
+        # the result says how many events arrived since (meta "rollups").
+        lag = (datetime.now(UTC).replace(tzinfo=None) - st["refreshed_at"]).total_seconds()
+        if lag <= float(getattr(ctx.settings, "rollup_max_lag_seconds", 30)):
+            return _used(ctx, st, max(0, n - int(st["n_events"])))
+        return None
+    if store.read_only or hi - int(st["watermark"]) > int(getattr(ctx.settings, "rollup_inline_events", 50_000)):
+        return None
     refresh(store, ctx.settings, journeys)
-    return is_fresh(store, ctx.settings, journeys)
+    fresh = is_fresh(store, ctx.settings, journeys)
+    return _used(ctx, fresh, 0) if fresh is not None else None
+
+
+def _used(ctx: Any, st: dict[str, Any], pending: int) -> dict[str, Any]:
+    """Note in the query context that the answer comes from the rollups (``run_query`` puts it in the meta)."""
+    extra = getattr(ctx, "extra", None)
+    if isinstance(extra, dict):
+        extra["rollups"] = {"as_of_seq": int(st["watermark"]), "refreshed_at": st["refreshed_at"].isoformat(),
+                            "events_since": pending}
+    return st
 
 
 def _person_rows(ev: Any) -> Any:
@@ -164,15 +209,44 @@ def _tp_rows(ev: Any, journey: Any) -> Any:
                     stage_idx=g.stage_idx, n=g.n, f_rn=g.f_rn, l_rn=g.l_rn)
 
 
-def _event_rows(ev: Any) -> Any:
+def _journey_rows(tp: Any, person: Any, journey: Any) -> Any:
+    """Per person, from their ``rx_person_tp`` rows: first and last rank of each stage, and whether they bought."""
+    k = len(journey.stages)
+    aggs: dict[str, Any] = {}
+    for i in range(k):
+        aggs[f"f{i}"] = tp.f_rn.min(where=tp.stage_idx == i)
+        aggs[f"l{i}"] = tp.l_rn.max(where=tp.stage_idx == i)
+    per = tp.filter(tp.journey == journey.id).group_by("person_id").aggregate(**aggs)
+    buyers = person.filter(person.orders > 0).select(_b=person.person_id)
+    per = per.left_join(buyers, per.person_id == buyers._b)
+    return per.select(journey=ibis.literal(journey.id), person_id=per.person_id,
+                      f=ibis.array([per[f"f{i}"] for i in range(k)]), l=ibis.array([per[f"l{i}"] for i in range(k)]),
+                      buyer=per._b.notnull())
+
+
+def _event_rows(ev: Any, keys: Any) -> Any:
     w = ibis.window(group_by=ev.person_id, order_by=[ev.timestamp, ev.seq])
     step = ibis.cases((ev.type == "track", ev.event), (ev.type.isin(["page", "screen"]), ev.name), else_=ibis.null("string"))
-    return ev.select("person_id", "timestamp", "seq", rn=ibis.row_number().over(w) + 1, step=step)
+    t = ev.select("person_id", "timestamp", "seq", rn=ibis.row_number().over(w) + 1, step=step, label=label(ev))
+    k = keys.select(_kp=keys.person_id, pk=keys.pk)
+    return t.join(k, t.person_id == k._kp).drop("_kp")
 
 
 def _run(cur: Any, sql: str, params: list[Any] | None = None) -> list[Any]:
     """Execute and fetch everything (a pending result would block Ibis on the same connection)."""
     return cur.execute(sql, params or []).fetchall()
+
+
+def _day_rows(ev: Any) -> Any:
+    a = ev.filter(ev.type.isin(list(INTERACTIVE_TYPES)))
+    a = a.mutate(day=a.timestamp.date())
+    return a.group_by(["person_id", "day"]).aggregate(f_ts=a.timestamp.min(), l_ts=a.timestamp.max())
+
+
+def _step_rows(ix: Any) -> Any:
+    t = ix.filter(ix.step.notnull())
+    occ = ibis.struct({"r": t.rn, "s": t.timestamp.epoch_seconds().cast("int64")})
+    return t.group_by(["person_id", "pk", "step"]).aggregate(occ=occ.collect(order_by=[t.rn]))
 
 
 def _insert(cur: Any, table: str, expr: Any, columns: list[str]) -> None:
@@ -187,35 +261,74 @@ def refresh(store: Any, settings: Any, journeys: list[Any], *, full: bool = Fals
         return RefreshReport("skipped", 0, 0.0, 0)
     t0 = time.perf_counter()
     sig = signature(settings, journeys)
-    with _lock_for(str(store.path)):
+    with lock_for(str(store.path)):
         cur = store.con.cursor()
+        limit = _raise_memory_limit(cur, settings, sig)
         try:
-            for ddl in _DDL.values():
-                _run(cur, ddl)
+            _run(cur, _DDL["rx_state"])
             be = ibis.duckdb.from_connection(cur)
             _run(cur, "BEGIN TRANSACTION")
             try:
                 rep = _refresh_in(cur, be, sig, journeys, settings, full=full, t0=t0)
-                _run(cur, "COMMIT")
+                # Commit while no query runs (queries hold ``store.lock`` from start to end), so no query
+                # reads some rollup tables before the commit and others after it.
+                with store.lock:
+                    _run(cur, "COMMIT")
             except BaseException:
                 _run(cur, "ROLLBACK")
                 raise
         finally:
+            if limit is not None:
+                _run(cur, f"SET memory_limit = '{limit}'")
             cur.close()
     return rep
+
+
+def _raise_memory_limit(cur: Any, settings: Any, sig: str) -> str | None:
+    """A full build orders and collects every person's events; some of that cannot spill to disk, so under a
+    small server memory limit (``server_db_memory_mb``) the limit is raised to ``rollup_build_memory_mb`` for
+    the build and restored after it. Returns the limit to restore (None: unchanged)."""
+    want = int(getattr(settings, "rollup_build_memory_mb", 2048))
+    _run(cur, _DDL["rx_state"])
+    found = _run(cur, "SELECT signature FROM rx_state WHERE name = ?", [STATE])
+    if found and found[0][0] == sig:
+        return None  # incremental: only the persons with new events
+    current = str(_run(cur, "SELECT current_setting('memory_limit')")[0][0])
+    mb = _to_mb(current)
+    if mb is None or mb >= want:
+        return None
+    _run(cur, f"SET memory_limit = '{want}MB'")
+    return current
+
+
+def _to_mb(text: str) -> float | None:
+    units = {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "TiB": 1024 * 1024, "KB": 1 / 1000, "MB": 1, "GB": 1000, "TB": 1e6}
+    t = text.strip()
+    for u, f in units.items():
+        if t.endswith(u):
+            try:
+                return float(t[: -len(u)].strip()) * f
+            except ValueError:
+                return None
+    return None
 
 
 def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any, *, full: bool, t0: float) -> RefreshReport:
     hi, n_events, n_persons = _events_now(cur)
     found = _run(cur, "SELECT signature, watermark, n_events, n_persons FROM rx_state WHERE name = ?", [STATE])
-    row = found[0] if found else None
+    row: Any = found[0] if found else None
     rebuild = full or row is None or row[0] != sig
     if not rebuild and (row[1], row[2], row[3]) == (hi, n_events, n_persons):
         return RefreshReport("none", 0, time.perf_counter() - t0, hi)
     events = be.table("events")
-    if rebuild:
+    tt: Any = None
+    if rebuild:  # tables made afresh: their layout may have changed with the rollup version
         for t in TABLES:
-            _run(cur, f"DELETE FROM {t}")
+            _run(cur, f"DROP TABLE IF EXISTS {t}")
+    for name, ddl in _DDL.items():
+        if name != "rx_state":
+            _run(cur, ddl)
+    if rebuild:
         ev = events
         touched = n_persons
     else:
@@ -227,16 +340,35 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
                     "AND i.person_id <> r.person_id", [row[1], hi])
         touched = int(cur.execute("SELECT count(*) FROM _rx_touched").fetchall()[0][0])
         for t in TABLES:
-            _run(cur, f"DELETE FROM {t} WHERE person_id IN (SELECT person_id FROM _rx_touched)")
+            if t != "rx_keys":
+                _run(cur, f"DELETE FROM {t} WHERE person_id IN (SELECT person_id FROM _rx_touched)")
         tt = be.table("_rx_touched")
-        ev = events.semi_join(tt, events.person_id == tt.person_id)
+        # The touched persons' events, read once (every rollup below is computed from them).
+        _run(cur, "CREATE OR REPLACE TEMP TABLE _rx_events AS SELECT * EXCLUDE (message_id, user_id, anonymous_id, "
+                  "received_at, referrer, context) FROM events WHERE person_id IN (SELECT person_id FROM _rx_touched)")
+        ev = be.table("_rx_events")
+    _insert(cur, "rx_person_day", _day_rows(ev), ["person_id", "day", "f_ts", "l_ts"])
     _insert(cur, "rx_person", _person_rows(ev), ["person_id", "first_active", "last_active", *EVENTS, "revenue", "revenue_sq"])
     _insert(cur, "rx_paths", _path_rows(ev), ["person_id", "path"])
+    tp_t, person_t = be.table("rx_person_tp"), be.table("rx_person")
+    if not rebuild:
+        tp_t = tp_t.semi_join(tt, tp_t.person_id == tt.person_id)
+        person_t = person_t.semi_join(tt, person_t.person_id == tt.person_id)
     for j in journeys:
         _insert(cur, "rx_person_tp", _tp_rows(ev, j), ["journey", "person_id", "touchpoint", "stage", "stage_idx", "n", "f_rn", "l_rn"])
+        _insert(cur, "rx_person_journey", _journey_rows(tp_t, person_t, j), ["journey", "person_id", "f", "l", "buyer"])
     s = sessions_mod.sessions(ev, timeout_minutes=settings.session_timeout_minutes)
     _insert(cur, "rx_sessions", s, ["person_id", "session_no", "start", "end", "duration_s", "events", "pages", "interactions", "dim"])
-    _insert(cur, "rx_events", _event_rows(ev), ["person_id", "timestamp", "seq", "rn", "step"])
+    # Numbers for persons not numbered yet (a number is never reused; erasure removes the person's).
+    src = "_rx_touched" if not rebuild else "(SELECT DISTINCT person_id FROM events)"
+    _run(cur, f"""INSERT INTO rx_keys SELECT person_id, (SELECT coalesce(max(pk), 0) FROM rx_keys) + row_number() OVER (ORDER BY person_id)
+                 FROM {src} s WHERE NOT EXISTS (SELECT 1 FROM rx_keys k WHERE k.person_id = s.person_id)""")
+    _insert(cur, "rx_events", _event_rows(ev, be.table("rx_keys")), ["person_id", "pk", "timestamp", "seq", "rn", "step", "label"])
+    ix = be.table("rx_events")
+    if not rebuild:
+        # The rows just inserted: a person's events are all recomputed together, so filter on the new ones.
+        ix = ix.filter(ix.person_id.isin(tt.person_id))
+    _insert(cur, "rx_steps", _step_rows(ix), ["person_id", "pk", "step", "occ"])
     (max_active,) = cur.execute("SELECT max(last_active) FROM rx_person").fetchall()[0]
     secs = time.perf_counter() - t0
     _run(cur, "INSERT OR REPLACE INTO rx_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -69,7 +69,8 @@ def measures_of(s: Any, *, period: str = "all", start: Any = None, end: Any = No
     return s.group_by(["period", "dim"]).aggregate(
         sessions=s.count(),
         visitors=s.person_id.nunique(),
-        new_visitors=s.person_id.nunique(where=s.session_no == 1),
+        # One row per (person, session_no): counting first sessions counts each new visitor once.
+        new_visitors=(s.session_no == 1).cast("int64").sum(),
         bounces=(s.events == 1).cast("int64").sum(),
         engaged=(s.interactions >= 2).cast("int64").sum(),
         duration_sum=d.sum(),

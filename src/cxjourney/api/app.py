@@ -138,5 +138,6 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
     __import__("cxjourney.api.routes_models", fromlist=["install"]).install(app)
     app.include_router(__import__("cxjourney.api.routes_text", fromlist=["router"]).router)
     __import__("cxjourney.api.routes_alerts", fromlist=["install"]).install(app)
+    __import__("cxjourney.api.rollups_job", fromlist=["install"]).install(app)
     __import__("cxjourney.dashboard", fromlist=["install"]).install(app)
     return app

@@ -38,6 +38,14 @@ def _scores(store: object, settings: object, end: str) -> dict[str, object]:
     return {"customer_scores": done["customers"]}
 
 
+def _rollups(store: object, settings: object) -> float:
+    """Build the analytics rollups, so the first dashboard view is fast."""
+    from cxjourney.analytics import rollups
+    from cxjourney.workspace import Workspace
+
+    return rollups.refresh(store, settings, Workspace(settings).journeys(), full=True).seconds  # type: ignore[arg-type]
+
+
 @app.command("demo")
 @handle_errors
 def demo(
@@ -80,6 +88,7 @@ def demo(
                 counts = generate(store, seed=seed, customers=customers, events=events, start=first_day,
                                   months=months, force=force, progress=report)
         counts.update(_scores(store, settings, counts["end"]))
+        counts["rollups_seconds"] = round(_rollups(store, settings), 1)
     finally:
         store.close()
     counts["seconds"] = round(time.perf_counter() - t0, 1)

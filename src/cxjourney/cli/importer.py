@@ -16,6 +16,15 @@ MapOpt = typer.Option([], "--map", help="canonical=column (repeatable), e.g. --m
 FmtOpt = typer.Option(None, "--date-format", help="strptime format of dates, e.g. %Y%m%d (default: ISO-8601)")
 
 
+def _refresh_rollups(store: object, settings: object) -> None:
+    """Imported events: bring existing rollups up to date (only the persons concerned are recomputed)."""
+    from cxjourney.analytics import rollups
+    from cxjourney.workspace import Workspace
+
+    if rollups.state(store) is not None:
+        rollups.refresh(store, settings, Workspace(settings).journeys())  # type: ignore[arg-type]
+
+
 def _run(kind: str, file: Path, mapping: list[str], workspace: Path, as_json: bool, date_format: str | None,
          response_kind: str | None = None, event_names: list[str] | None = None) -> None:
     from cxjourney.config import load_settings
@@ -48,6 +57,8 @@ def _run(kind: str, file: Path, mapping: list[str], workspace: Path, as_json: bo
                           TimeElapsedColumn(), console=err_console) as prog:
                 task = prog.add_task(file.name, total=None)
                 rep = imp.run(file, progress=lambda n: prog.advance(task, n))
+        if kind in ("events", "orders") and rep.accepted:
+            _refresh_rollups(store, settings)
     finally:
         store.close()
     if as_json:

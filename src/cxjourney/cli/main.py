@@ -245,6 +245,7 @@ def build() -> typer.Typer:
     app.add_typer(__import__("cxjourney.cli.clv", fromlist=["app"]).app, name="clv")
     app.add_typer(__import__("cxjourney.cli.text", fromlist=["app"]).app, name="text")
     app.add_typer(__import__("cxjourney.cli.alerts", fromlist=["app"]).app, name="alerts")
+    app.add_typer(__import__("cxjourney.cli.rollups", fromlist=["app"]).app, name="rollups")
     app.command("demo")(__import__("cxjourney.cli.demo", fromlist=["demo"]).demo)
     app.command("report")(__import__("cxjourney.cli.report", fromlist=["report"]).report)
     __import__("cxjourney.cli.analytics", fromlist=["register"]).register(app, journeys_app)

@@ -56,8 +56,11 @@ def erase_person(store: Any, any_id: str, *, writer: Any = None, dry_run: bool =
 
     ``dry_run`` counts without deleting. Raises :class:`NotFound` when no such person is known.
     """
+    from cxjourney.analytics.rollups import lock_for
+
     guard = writer._lock if writer is not None else nullcontext()
-    with guard, store.lock:
+    # The rollup lock first (a rollup refresh holds it, then takes store.lock to commit).
+    with lock_for(str(store.path)), guard, store.lock:
         con = store.con
         found = find_person(con, any_id)
         if found is None:

@@ -18,12 +18,15 @@ class EmptyParams(BaseModel):
 @register("store_summary", EmptyParams, summary="How much is in the store.")
 def store_summary(ctx: QueryContext, params: EmptyParams) -> Result:
     ev = ctx.store.table("events")
-    agg = ev.aggregate(
-        events=ev.count(),
-        persons=ev.person_id.nunique(),
-        first=ev.timestamp.min(),
-        last=ev.timestamp.max(),
-    ).execute()
+    persons: Any = ev.person_id.nunique()
+    if getattr(ctx, "rollups", True):
+        from cxjourney.analytics import rollups
+
+        # Exactly up to date (no event since the last refresh): one rollup row per person with events.
+        if rollups.ensure_fresh(ctx) is not None and ctx.extra.get("rollups", {}).get("events_since") == 0:
+            persons = ctx.store.table("rx_person").count().as_scalar()
+        ctx.extra.pop("rollups", None)
+    agg = ev.aggregate(events=ev.count(), persons=persons, first=ev.timestamp.min(), last=ev.timestamp.max()).execute()
     row = agg.iloc[0].to_dict()
     responses = int(ctx.store.table("responses").count().execute())
     orders = int(ctx.store.table("orders").count().execute())

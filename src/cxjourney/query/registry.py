@@ -102,8 +102,12 @@ def parse_params(name: str, params: dict[str, Any] | BaseModel | None) -> tuple[
 
 def run_query(ctx: QueryContext, name: str, params: dict[str, Any] | BaseModel | None = None) -> Result:
     spec, parsed = parse_params(name, params)
+    extra = ctx.extra if isinstance(ctx.extra, dict) else {}
+    extra.pop("rollups", None)
     with ctx.store.lock:
         result = spec.run(ctx, parsed)
+    if "rollups" in extra:  # answered from the per-person rollups (analytics/rollups.py): as of when
+        result.meta.setdefault("rollups", extra.pop("rollups"))
     result.meta.setdefault("query", name)
     result.meta.setdefault("as_of", ctx.now.isoformat())
     result.meta.setdefault("params", parsed.model_dump(mode="json", by_alias=True))

@@ -1,0 +1,66 @@
+"""The server keeps the analytics rollups up to date (``analytics/rollups.py``): a periodic job, and
+``POST /api/v1/admin/rollups/refresh`` / ``GET /api/v1/admin/rollups`` for the CLI and operators.
+
+A refresh works without holding the store's query lock and takes it only to commit, so queries never wait
+for the work and never read rollups half-way through an update. While the job keeps them, queries read
+rollups refreshed at most ``rollup_max_lag_seconds`` ago (their meta ``rollups`` says as of which event and
+how many arrived since); a first build or a rebuild after a journey's matchers changed is not usable until
+it commits, and queries compute from the events meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+
+from cxjourney.analytics import rollups
+from cxjourney.api.deps import admin
+from cxjourney.api.errors import responses
+from cxjourney.api.periodic import install_periodic
+from cxjourney.security.keys import Principal
+
+log = logging.getLogger("cxjourney.rollups")
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+def refresh_now(app: Any, *, full: bool = False) -> dict[str, Any]:
+    st = app.state
+    journeys = st.workspace.journeys()
+    if st.store.read_only:
+        return {"mode": "skipped", "touched": 0, "seconds": 0.0, "watermark": 0}
+    st.store.rollups_maintained = True  # queries stop refreshing inline (see rollups.ensure_fresh)
+    current = rollups.state(st.store)
+    if full or current is None or current["signature"] != rollups.signature(st.settings, journeys):
+        rep = rollups.refresh(st.store, st.settings, journeys, full=full)
+    else:
+        rep = rollups.refresh(st.store, st.settings, journeys)  # commits holding the query lock
+    return {"mode": rep.mode, "touched": rep.touched, "seconds": round(rep.seconds, 3), "watermark": rep.watermark}
+
+
+def status(app: Any) -> dict[str, Any]:
+    st = app.state
+    journeys = st.workspace.journeys()
+    state = rollups.state(st.store)
+    fresh = rollups.is_fresh(st.store, st.settings, journeys) is not None
+    return {"fresh": fresh, "state": {k: (str(v) if v is not None and k in ("max_active", "refreshed_at") else v)
+                                      for k, v in (state or {}).items()} or None}
+
+
+@router.get("/rollups", responses=responses(401, 403), summary="Are the analytics rollups up to date?")
+def get_status(request: Request, who: Principal = Depends(admin)) -> dict[str, Any]:
+    return status(request.app)
+
+
+@router.post("/rollups/refresh", responses=responses(401, 403), summary="Bring the analytics rollups up to date now")
+def post_refresh(request: Request, full: bool = False, who: Principal = Depends(admin)) -> dict[str, Any]:
+    return refresh_now(request.app, full=full)
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    seconds = float(getattr(app.state.settings, "rollup_refresh_seconds", 0) or 0)
+    if seconds > 0:
+        install_periodic(app, refresh_now, interval_s=seconds, log=log,
+                         describe=lambda out: f"rollups: {out}" if out and out.get("mode") == "full" else None)

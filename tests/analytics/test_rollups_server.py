@@ -1,0 +1,100 @@
+"""The server keeps the rollups up to date as events arrive, and the CLI builds and reports them."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import start_server
+
+
+def _batch(person: str, events: list[str], day: int) -> dict[str, Any]:
+    return {"batch": [{"type": "track", "userId": person, "event": e, "messageId": f"{person}-{day}-{i}",
+                       "timestamp": f"2026-03-{day:02d}T10:{i:02d}:00Z"} for i, e in enumerate(events)]}
+
+
+def _wait_fresh(c: Any, deadline_s: float = 20) -> dict[str, Any]:
+    end = time.time() + deadline_s
+    while True:
+        st = c.get("/api/v1/admin/rollups").json()
+        if st["fresh"]:
+            return st
+        if time.time() > end:
+            raise AssertionError(f"rollups not refreshed in {deadline_s} s: {st}")
+        time.sleep(0.2)
+
+
+def test_the_server_refreshes_the_rollups_as_events_arrive_and_queries_read_them(workspace: Path) -> None:
+    server, th, live = start_server(workspace, rollup_refresh_seconds=0.5, rollup_inline_events=0)
+    try:
+        w = live.client()
+        w.auth = (live.write_key, "")
+        a = live.client(live.admin_token)
+        assert w.post("/v1/batch", json=_batch("u1", ["Product Viewed", "Product Added"], 2)).status_code == 200
+        assert w.post("/v1/batch", json=_batch("u2", ["Product Viewed"], 3)).status_code == 200
+        st = _wait_fresh(a)
+        assert st["state"]["n_events"] == 3
+        paths = a.get("/api/v1/query/paths", params={"top": 5}).json()
+        assert paths["meta"]["total"] == 2
+        funnel = a.get("/api/v1/query/funnel", params={"steps": "Product Viewed,Product Added", "window": "7d"}).json()
+        assert [r["reached"] for r in funnel["rows"]] == [2, 1]
+        # u2 comes back: only u2 is recomputed, and the answers follow.
+        assert w.post("/v1/batch", json=_batch("u2", ["Product Added"], 4)).status_code == 200
+        st = _wait_fresh(a)
+        assert st["state"]["n_events"] == 4 and st["state"]["touched"] == 1
+        funnel = a.get("/api/v1/query/funnel", params={"steps": "Product Viewed,Product Added", "window": "7d"}).json()
+        assert [r["reached"] for r in funnel["rows"]] == [2, 2]
+        out = a.post("/api/v1/admin/rollups/refresh").json()
+        assert out["mode"] == "none"  # nothing new since the job's last run
+        assert a.post("/api/v1/admin/rollups/refresh", params={"full": "true"}).json()["mode"] == "full"
+    finally:
+        server.should_exit = True
+        th.join(timeout=30)
+
+
+def test_the_cli_builds_and_reports_the_rollups(workspace: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cxjourney.cli.main import build
+    from cxjourney.config import load_settings
+    from cxjourney.ingest import EventWriter, normalize
+    from cxjourney.storage import connect
+
+    with connect(load_settings(workspace)) as st:
+        rows = [normalize({"type": "page", "userId": f"p{i}", "name": "Home", "messageId": f"m{i}"}, i,
+                          received_at=datetime(2026, 3, 1)) for i in range(5)]
+        EventWriter(st).write(rows)  # type: ignore[arg-type]
+    run = CliRunner()
+    r = run.invoke(build(), ["rollups", "status", "-w", str(workspace)])
+    assert r.exit_code == 0 and "no rollups yet" in r.output
+    r = run.invoke(build(), ["rollups", "refresh", "-w", str(workspace), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["mode"] == "full"
+    r = run.invoke(build(), ["rollups", "status", "-w", str(workspace), "--json"])
+    out = json.loads(r.output)
+    assert out["fresh"] is True and out["state"]["n_events"] == 5 and out["state"]["n_persons"] == 5
+
+
+def test_between_refreshes_the_server_answers_from_the_last_refresh_and_says_how_many_events_are_newer(workspace: Path) -> None:
+    server, th, live = start_server(workspace, rollup_refresh_seconds=3600, rollup_max_lag_seconds=600)
+    try:
+        w = live.client()
+        w.auth = (live.write_key, "")
+        a = live.client(live.admin_token)
+        assert w.post("/v1/batch", json=_batch("u1", ["Product Viewed"], 2)).status_code == 200
+        assert a.post("/api/v1/admin/rollups/refresh").json()["mode"] in ("incremental", "full")
+        assert w.post("/v1/batch", json=_batch("u2", ["Product Viewed"], 3)).status_code == 200
+        paths = a.get("/api/v1/query/paths", params={"top": 5}).json()
+        assert paths["meta"]["total"] == 1  # as of the last refresh ...
+        assert paths["meta"]["rollups"]["events_since"] == 1  # ... and the answer says one event is newer
+        a.post("/api/v1/admin/rollups/refresh")
+        paths = a.get("/api/v1/query/paths", params={"top": 5}).json()
+        assert paths["meta"]["total"] == 2 and paths["meta"]["rollups"]["events_since"] == 0
+        # A query the rollups do not cover says nothing about them.
+        assert "rollups" not in a.get("/api/v1/query/paths", params={"top": 5, "per_session": "true"}).json()["meta"]
+    finally:
+        server.should_exit = True
+        th.join(timeout=30)
