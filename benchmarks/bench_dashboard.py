@@ -190,7 +190,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="Requests for the warm median.")
     ap.add_argument("--slow-repeat", type=int, default=3, help="Runs for the recomputed and baseline medians.")
     ap.add_argument("--db-memory-mb", type=int, help="The server's DuckDB memory limit (setting server_db_memory_mb) "
-                    "for this run; the default setting (100 MB) is too small to build the analytics rollups at 10M.")
+                    "for this run (default: the workspace's setting).")
     args = ap.parse_args()
     targets = {1_000_000: 300.0, 10_000_000: 1000.0}
     with tempfile.TemporaryDirectory(prefix="cxj-bench-dash-") as tmp:

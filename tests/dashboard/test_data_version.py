@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cxjourney.dashboard.cache import Inputs, ResultCache, Watched, watched
+from cxjourney.dashboard.cache import Inputs, ResultCache, watched
 from cxjourney.dashboard.data import Panel
 from cxjourney.query import run_query
 from cxjourney.storage import memory_store
@@ -72,23 +72,30 @@ def _ctx(store, now: datetime = T0):
     return QueryContext(store=store, settings=Settings(), now=now)
 
 
-def _cached(store, query: str, rows: list, *, now: datetime = T0) -> tuple[ResultCache, Watched]:
-    """An answer of ``query`` put in a fresh cache, as computed by a run that read what ``query`` reads."""
+def _cached(store, key: str, rows: list, *, reads: tuple[str, ...] = ("events", "responses", "orders")) -> ResultCache:
+    """An answer put in a fresh cache, as computed by a run that opened the tables ``reads``."""
     cache = ResultCache(clock_resolution_s=60)
-    run = watched(_ctx(store, now))
-    run_query(run, query, {})
-    cache.put(query, Panel(query, rows=rows), run, Inputs(_ctx(store, now)))
-    return cache, run
+    run = watched(_ctx(store))
+    for name in reads:
+        run.store.table(name)
+    assert run.reads == set(reads) and not run.read_clock
+    cache.put(key, Panel(key, rows=rows), run, Inputs(_ctx(store)))
+    return cache
 
 
 def test_an_answer_is_served_until_a_table_it_read_changes(store) -> None:
-    cache, run = _cached(store, "store_summary", [{"value": 1}])
-    assert run.reads == {"events", "responses", "orders"} and not run.read_clock
-    assert cache.get("store_summary", Inputs(_ctx(store)), T0 + timedelta(hours=5)).rows == [{"value": 1}]
-    store.con.execute(CHANGES["ad cost replaced"])  # not read by store_summary
-    assert cache.get("store_summary", Inputs(_ctx(store)), T0) is not None
+    cache = _cached(store, "k", [{"value": 1}])
+    assert cache.get("k", Inputs(_ctx(store)), T0 + timedelta(hours=5)).rows == [{"value": 1}]
+    store.con.execute(CHANGES["ad cost replaced"])  # a table it did not read
+    assert cache.get("k", Inputs(_ctx(store)), T0) is not None
     store.con.execute(CHANGES["answer added"])
-    assert cache.get("store_summary", Inputs(_ctx(store)), T0) is None
+    assert cache.get("k", Inputs(_ctx(store)), T0) is None
+
+
+def test_reading_the_orders_view_counts_as_reading_the_events(store) -> None:
+    cache = _cached(store, "k", [{"value": 1}], reads=("orders",))
+    store.con.execute(CHANGES["event appended"])
+    assert cache.get("k", Inputs(_ctx(store)), T0) is None
 
 
 def test_an_answer_that_read_the_clock_is_served_only_within_its_minute(store) -> None:
@@ -111,10 +118,10 @@ def test_raw_access_to_the_store_counts_as_reading_every_table(store) -> None:
 
 
 def test_a_cached_answer_cannot_be_changed_through_the_copy_a_page_gets(store) -> None:
-    cache, _ = _cached(store, "store_summary", [{"value": 1}])
-    got = cache.get("store_summary", Inputs(_ctx(store)), T0)
+    cache = _cached(store, "k", [{"value": 1}])
+    got = cache.get("k", Inputs(_ctx(store)), T0)
     got.rows[0]["value"] = 99
-    assert cache.get("store_summary", Inputs(_ctx(store)), T0).rows == [{"value": 1}]
+    assert cache.get("k", Inputs(_ctx(store)), T0).rows == [{"value": 1}]
 
 
 def test_run_query_stamping_as_of_does_not_count_as_reading_the_clock(store) -> None:
