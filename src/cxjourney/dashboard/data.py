@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from cxjourney.dashboard.cache import ResultCache, file_stamp, inputs, watched
 from cxjourney.errors import CXJError
 from cxjourney.metrics.stats import INSUFFICIENT
 from cxjourney.query import registry, run_query
 from cxjourney.query.registry import QueryContext
+
+__all__ = ["Panel", "ResultCache", "fetch", "file_stamp"]
 
 # The dashboard's date filters and the parameter names a query may use for them.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -40,6 +41,10 @@ class Panel:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def copy(self) -> Panel:
+        """A copy a page may change (rows and meta one level deep) without touching a cached answer."""
+        return Panel(self.query, self.status, [dict(r) for r in self.rows], dict(self.meta), self.reason)
 
     def to_json(self) -> dict[str, Any]:
         return {"query": self.query, "status": self.status, "reason": self.reason, "rows": self.rows, "meta": self.meta}
@@ -88,52 +93,28 @@ def adapt(name: str, filters: dict[str, Any], extra: dict[str, Any] | None = Non
     return out, ignored
 
 
-class ResultCache:
-    """Query answers kept for ``ttl_s`` seconds (the server's dashboards share it). A page built from the
-    cache says when its figures were computed; new events still appear at once in the live feed."""
-
-    def __init__(self, ttl_s: float = 60.0, max_entries: int = 1024):
-        self.ttl_s = ttl_s
-        self.max_entries = max_entries
-        self._d: dict[str, tuple[float, Panel]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Panel | None:
-        with self._lock:
-            hit = self._d.get(key)
-        if hit is None or time.monotonic() - hit[0] > self.ttl_s:
-            return None
-        p = hit[1]
-        return Panel(p.query, p.status, list(p.rows), dict(p.meta), p.reason)
-
-    def put(self, key: str, panel: Panel) -> None:
-        with self._lock:
-            if len(self._d) >= self.max_entries:
-                self._d.pop(next(iter(self._d)))
-            self._d[key] = (time.monotonic(), panel)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._d.clear()
-
-
-# Queries never answered from the cache: cheap, and their rows change by a person's action (a case followed up).
-UNCACHED = {"alerts"}
-
-
 def fetch(ctx: QueryContext, name: str, filters: dict[str, Any] | None = None, **extra: Any) -> Panel:
-    """Run one registered query for a page (through the shared cache when the context carries one)."""
+    """Run one registered query for a page. The same query with the same parameters runs once per page
+    build; across requests the shared cache (:mod:`cxjourney.dashboard.cache`) answers while everything
+    the answer was computed from is unchanged."""
     if not available(name):
         return Panel(name, "missing", reason="not_available")
     params, ignored = adapt(name, filters or {}, extra)
-    cache: ResultCache | None = None if name in UNCACHED else ctx.extra.get("cache")
     key = json.dumps([name, params, ctx.role], sort_keys=True, default=str)
-    if cache is not None and (hit := cache.get(key)) is not None:
-        return hit
-    panel = _run(ctx, name, params, ignored)
-    if cache is not None and panel.status != "error":
-        cache.put(key, panel)
-    return panel
+    memo: dict[str, Panel] = ctx.extra.setdefault("memo", {})
+    if key in memo:
+        return memo[key].copy()
+    cache: ResultCache | None = ctx.extra.get("cache")
+    seen = inputs(ctx) if cache is not None else None
+    if cache is not None and seen is not None and (hit := cache.get(key, seen, ctx.now)) is not None:
+        memo[key] = hit
+        return hit.copy()
+    run = watched(ctx)
+    panel = _run(run, name, params, ignored)
+    memo[key] = panel
+    if cache is not None and seen is not None and panel.status != "error":
+        cache.put(key, panel, run, seen)
+    return panel.copy()
 
 
 def _run(ctx: QueryContext, name: str, params: dict[str, Any], ignored: list[str]) -> Panel:

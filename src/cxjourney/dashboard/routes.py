@@ -85,7 +85,7 @@ def _common(request: Request, who: Principal | None, lang: str, page: str, f: Fi
 
 
 def computed_at(data: Any) -> str | None:
-    """The oldest 'computed_at' of the page's query answers (cached answers are up to a minute old)."""
+    """The oldest 'computed_at' of the page's query answers (a cached answer was computed from the same data)."""
     found: list[str] = []
 
     def walk(v: Any) -> None:

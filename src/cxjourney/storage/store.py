@@ -33,7 +33,9 @@ class Store:
         # Its own cursor: DuckDB (2.x) refuses relation queries on a connection that still holds an
         # unfinished result (any ``con.execute(...).fetchone()`` leaves one), so the raw connection used by
         # writes and key look-ups must not be the one Ibis reads through.
-        return ibis.duckdb.from_connection(self.con.cursor())
+        from cxjourney.storage.ibis_cache import speed_up
+
+        return speed_up(ibis.duckdb.from_connection(self.con.cursor()))
 
     def table(self, name: str) -> Any:
         """An Ibis table expression for ``name``."""

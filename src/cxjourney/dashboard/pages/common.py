@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 from cxjourney.dashboard import charts
-from cxjourney.dashboard.data import Panel, fetch, is_flagged, overall_and_trend
+from cxjourney.dashboard.data import Panel, fetch, file_stamp, is_flagged, overall_and_trend
 from cxjourney.dashboard.filters import Filters
 from cxjourney.query.registry import QueryContext
 from cxjourney.workspace import Workspace
-
-
-def _stamp(*dirs: Path) -> tuple[Any, ...]:
-    """What the files in ``dirs`` look like now (name, size, mtime): a changed file changes the stamp."""
-    out: list[Any] = []
-    for d in dirs:
-        if d.exists():
-            for p in sorted(d.iterdir()):
-                st = p.stat()
-                out.append((str(p), st.st_size, st.st_mtime_ns))
-    return tuple(out)
 
 
 class CachedWorkspace(Workspace):
@@ -32,7 +20,7 @@ class CachedWorkspace(Workspace):
     _lock = threading.Lock()
 
     def _cached(self, what: str, compute: Any) -> Any:
-        key = (what, str(self.root), _stamp(self.journeys_dir, self.surveys_dir))
+        key = (what, str(self.root), file_stamp(self.journeys_dir, self.surveys_dir))
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
