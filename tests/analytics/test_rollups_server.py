@@ -98,3 +98,29 @@ def test_between_refreshes_the_server_answers_from_the_last_refresh_and_says_how
     finally:
         server.should_exit = True
         th.join(timeout=30)
+
+
+def test_a_dashboard_answer_from_lagging_rollups_is_not_cached_so_the_refresh_shows_on_the_next_load(workspace: Path) -> None:
+    server, th, live = start_server(workspace, rollup_refresh_seconds=3600, rollup_max_lag_seconds=600)
+    try:
+        w = live.client()
+        w.auth = (live.write_key, "")
+        a = live.client(live.admin_token)
+
+        def total() -> tuple[int, int]:
+            r = a.get("/dashboard/paths.json", params={"label": "event"})
+            assert r.status_code == 200, r.text
+            panel = r.json()["paths"]
+            return panel["meta"]["total"], panel["meta"].get("rollups", {}).get("events_since", -1)
+
+        assert w.post("/v1/batch", json=_batch("u1", ["Product Viewed"], 2)).status_code == 200
+        a.post("/api/v1/admin/rollups/refresh")
+        assert total() == (1, 0)
+        assert total() == (1, 0)  # exact: served from the cache
+        assert w.post("/v1/batch", json=_batch("u2", ["Product Viewed"], 3)).status_code == 200
+        assert total() == (1, 1)  # as of the last refresh, and says one event is newer
+        a.post("/api/v1/admin/rollups/refresh")  # changes no table of the data version ...
+        assert total() == (2, 0)  # ... yet the next load shows the refreshed figure
+    finally:
+        server.should_exit = True
+        th.join(timeout=30)

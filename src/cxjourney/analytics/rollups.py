@@ -178,6 +178,9 @@ def _used(ctx: Any, st: dict[str, Any], pending: int) -> dict[str, Any]:
     """Note in the query context that the answer comes from the rollups (``run_query`` puts it in the meta)."""
     extra = getattr(ctx, "extra", None)
     if isinstance(extra, dict):
+        prev = extra.get("rollups")
+        if prev and prev.get("events_since", 0) > pending:  # one answer from several reads: say the largest lag
+            return st
         extra["rollups"] = {"as_of_seq": int(st["watermark"]), "refreshed_at": st["refreshed_at"].isoformat(),
                             "events_since": pending}
     return st

@@ -112,7 +112,10 @@ def fetch(ctx: QueryContext, name: str, filters: dict[str, Any] | None = None, *
     run = watched(ctx)
     panel = _run(run, name, params, ignored)
     memo[key] = panel
-    if cache is not None and seen is not None and panel.status != "error":
+    # An answer from rollups that lag behind the events (the server refreshes them every few seconds) is not
+    # kept: the refresh does not change the data version, so a kept answer would outlive it.
+    lagging = (panel.meta.get("rollups") or {}).get("events_since", 0) > 0
+    if cache is not None and seen is not None and panel.status != "error" and not lagging:
         cache.put(key, panel, run, seen)
     return panel.copy()
 

@@ -13,9 +13,10 @@ scratch space and are left out); each table contributes a pair chosen from how t
 - ``responses``: ``count(*)`` and the sum of the hashes of the keys ``(response_id, question_id)``. Answers are
   inserted (``INSERT OR IGNORE``) or deleted, never updated, so the set of keys determines the content.
 - the analytics rollups (``rx_*``, ``cxjourney.analytics.rollups``) are left out: they are derived from the
-  events, settings and journey files (all in the version) and queries read them only when they are exactly
-  up to date, with the same numbers as from the events. Their lazy refresh during a page build must not
-  make the next page load miss the cache.
+  events, settings and journey files (all in the version). Queries read them when they are exactly up to date
+  (same numbers as from the events) or, in the server, when they lag by at most ``rollup_max_lag_seconds``;
+  such a lagging answer says so (``meta.rollups.events_since`` > 0) and the dashboard does not cache it, so a
+  refresh never leaves a stale answer behind. Their refresh must not make the next page load miss the cache.
 - every other table (ad costs, customer scores, comment analyses, alerts, keys, users, tables added later):
   ``count(*)`` and the sum of the hashes of whole rows, because those are replaced or updated in place.
   They are small (thousands to tens of thousands of rows): well under a few milliseconds.
