@@ -115,16 +115,26 @@ def _churn_days(ctx: Any, *, window_days: int, as_of: datetime, period: str) -> 
     """``retention.churn_by_period`` (first-touch basis) from the per-person days. Exact for any ``as_of``:
     a day that ``as_of`` falls in counts with its activity before ``as_of``; its last moment there is then
     unknown, but any value between the day's first moment and ``as_of`` gives the same answer, because such
-    a person is less than a day (< the window) from ``as_of`` and so neither churned nor settled."""
-    from cxjourney.analytics.prep import period_expr
-    from cxjourney.analytics.retention import churn_of_spans
+    a person is less than a day (< the window) from ``as_of`` and so neither churned nor settled.
 
+    A person's next activity after a period is the ``next_f`` of the period's last active day (the only day
+    of the period whose next active day lies in a later period), unless that is at or after ``as_of``."""
+    from cxjourney.analytics.prep import period_expr
+
+    win = window_days * 86400
+    asof_s = int((as_of - datetime(1970, 1, 1)).total_seconds())
     d = _t(ctx, "rx_person_day")
     d = d.filter(d.f_ts < as_of)
     last = ibis.ifelse(d.l_ts < as_of, d.l_ts, ibis.literal(as_of) - ibis.interval(microseconds=1))
-    a = d.select("person_id", period=period_expr(d.f_ts, period), _f=d.f_ts.epoch_seconds(), _l=last.epoch_seconds())
-    return fetch_cached(ctx.store.ibis, ("churn_days", as_of.isoformat(), window_days, period),
-                        lambda: churn_of_spans(a, window_days=window_days, as_of=as_of, period=period))
+    per = period_expr(d.f_ts, period)
+    leaves = (d.next_f < as_of) & (period_expr(d.next_f, period) != per)
+    a = d.select("pk", period=per, _l=last.epoch_seconds(),
+                 _nx=ibis.ifelse(leaves, d.next_f.epoch_seconds(), ibis.null("int64")))
+    pp = a.group_by(["pk", "period"]).aggregate(_last=a._l.max(), _next=a._nx.max())
+    pp = pp.filter(pp._last + win <= asof_s)
+    churned = pp._next.isnull() | (pp._next - pp._last > win)
+    q = pp.group_by("period").aggregate(n=pp.count(), churned=churned.cast("int64").sum()).order_by("period")
+    return fetch_cached(ctx.store.ibis, ("churn_days", as_of.isoformat(), window_days, period), lambda: q)
 
 
 def path_variants(ctx: Any) -> Any:

@@ -14,8 +14,9 @@ measures (``stages.annotated``, ``sessions.sessions``, ``paths``) on the events 
 - ``rx_events``: one narrow row per event with the person's rank ``rn`` in (timestamp, seq) order, the
   funnel step name (track event name, page/screen name), the path label, and ``pk``: the person's number in
   ``rx_keys`` (joins and groups on an integer are several times cheaper than on the person id text);
-- ``rx_person_day``: per person and day with interactive activity, its first and last moment (churn for any
-  period and any moment to look from);
+- ``rx_person_day``: per person and day with interactive activity, its first and last moment and the first
+  moment of the person's next active day ``next_f`` (churn for any period and any moment to look from: the
+  next activity after a period is the ``next_f`` of its last day, so no window over persons at query time);
 - ``rx_steps``: per person and step name, the list of its occurrences (rank ``r``, epoch seconds ``s``) in
   rank order: a funnel step is then one row per person and a list look-up, not a join over events.
 
@@ -46,7 +47,7 @@ from cxjourney.analytics.engines import PATH_SEP
 from cxjourney.analytics.kpis import EVENTS
 from cxjourney.analytics.prep import INTERACTIVE_TYPES, label
 
-VERSION = 5
+VERSION = 6
 TABLES = ("rx_person", "rx_paths", "rx_person_tp", "rx_person_journey", "rx_sessions", "rx_events", "rx_steps", "rx_person_day", "rx_keys")
 _DDL = {
     "rx_state": """CREATE TABLE IF NOT EXISTS rx_state (name VARCHAR PRIMARY KEY, signature VARCHAR, watermark BIGINT,
@@ -64,7 +65,7 @@ _DDL = {
         rn BIGINT, step VARCHAR, label VARCHAR)""",
     "rx_steps": """CREATE TABLE IF NOT EXISTS rx_steps (person_id VARCHAR, pk BIGINT, step VARCHAR,
         occ STRUCT(r BIGINT, s BIGINT)[])""",
-    "rx_person_day": "CREATE TABLE IF NOT EXISTS rx_person_day (person_id VARCHAR, day DATE, f_ts TIMESTAMP, l_ts TIMESTAMP)",
+    "rx_person_day": "CREATE TABLE IF NOT EXISTS rx_person_day (person_id VARCHAR, pk BIGINT, day DATE, f_ts TIMESTAMP, l_ts TIMESTAMP, next_f TIMESTAMP)",
     "rx_keys": "CREATE TABLE IF NOT EXISTS rx_keys (person_id VARCHAR PRIMARY KEY, pk BIGINT)",
 }
 STATE = "main"
@@ -240,10 +241,14 @@ def _run(cur: Any, sql: str, params: list[Any] | None = None) -> list[Any]:
     return cur.execute(sql, params or []).fetchall()
 
 
-def _day_rows(ev: Any) -> Any:
+def _day_rows(ev: Any, keys: Any) -> Any:
     a = ev.filter(ev.type.isin(list(INTERACTIVE_TYPES)))
     a = a.mutate(day=a.timestamp.date())
-    return a.group_by(["person_id", "day"]).aggregate(f_ts=a.timestamp.min(), l_ts=a.timestamp.max())
+    d = a.group_by(["person_id", "day"]).aggregate(f_ts=a.timestamp.min(), l_ts=a.timestamp.max())
+    d = d.mutate(next_f=d.f_ts.lead().over(ibis.window(group_by=d.person_id, order_by=d.day)))
+    k = keys.select(_kp=keys.person_id, pk=keys.pk)
+    d = d.join(k, d.person_id == k._kp)
+    return d.select("person_id", "pk", "day", "f_ts", "l_ts", "next_f")
 
 
 def _step_rows(ix: Any) -> Any:
@@ -350,7 +355,6 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
         _run(cur, "CREATE OR REPLACE TEMP TABLE _rx_events AS SELECT * EXCLUDE (message_id, user_id, anonymous_id, "
                   "received_at, referrer, context) FROM events WHERE person_id IN (SELECT person_id FROM _rx_touched)")
         ev = be.table("_rx_events")
-    _insert(cur, "rx_person_day", _day_rows(ev), ["person_id", "day", "f_ts", "l_ts"])
     _insert(cur, "rx_person", _person_rows(ev), ["person_id", "first_active", "last_active", *EVENTS, "revenue", "revenue_sq"])
     _insert(cur, "rx_paths", _path_rows(ev), ["person_id", "path"])
     tp_t, person_t = be.table("rx_person_tp"), be.table("rx_person")
@@ -366,6 +370,7 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
     src = "_rx_touched" if not rebuild else "(SELECT DISTINCT person_id FROM events)"
     _run(cur, f"""INSERT INTO rx_keys SELECT person_id, (SELECT coalesce(max(pk), 0) FROM rx_keys) + row_number() OVER (ORDER BY person_id)
                  FROM {src} s WHERE NOT EXISTS (SELECT 1 FROM rx_keys k WHERE k.person_id = s.person_id)""")
+    _insert(cur, "rx_person_day", _day_rows(ev, be.table("rx_keys")), ["person_id", "pk", "day", "f_ts", "l_ts", "next_f"])
     _insert(cur, "rx_events", _event_rows(ev, be.table("rx_keys")), ["person_id", "pk", "timestamp", "seq", "rn", "step", "label"])
     ix = be.table("rx_events")
     if not rebuild:
