@@ -16,9 +16,11 @@ import math
 from typing import Any
 
 import pandas as pd
-from scipy import stats as _st
 
+from cxjourney.lazy import lazy_module
 from cxjourney.metrics.stats import flags_for, rate_row
+
+_st = lazy_module("scipy.stats")
 
 RECOVERED_FROM = 7
 

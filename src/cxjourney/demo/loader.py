@@ -113,6 +113,8 @@ class Loader:
                     "UNION ALL SELECT anonymous_id, person_id, pg, 1 FROM _demo_people) "
                     "WHERE person_id IN (SELECT person_id FROM persons) ORDER BY pg, k"
                 )
+                # The persons' spans above cover every event (see cxjourney.ingest.persons.apply_spans).
+                con.execute("INSERT OR REPLACE INTO meta SELECT 'persons_span_seq', coalesce(max(seq), 0)::VARCHAR FROM events")
                 self._ad_costs()
                 con.execute("COMMIT")
             except Exception:

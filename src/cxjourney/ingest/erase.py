@@ -103,5 +103,5 @@ def erase_person(store: Any, any_id: str, *, writer: Any = None, dry_run: bool =
             con.execute("ROLLBACK")
             raise
         if writer is not None and not dry_run:
-            writer.ids.rollback(writer.con)  # reload the identity map from the table
+            writer.reload()  # the identity map and the traits it remembers, from the tables
     return {"person_id": person, "ids": ids, "removed": {k: v for k, v in removed.items() if v}, "dry_run": dry_run}

@@ -1,9 +1,19 @@
-"""Keeping ``persons`` in step with each commit of the writer (inside its transaction).
+"""Keeping ``persons`` in step with the events the writer commits.
 
-Every touched person widens ``first_seen``/``last_seen``; persons whose traits change (identify) or who
-absorbed a merged-away person (alias, identify of an anonymous visitor) also get their traits and e-mail
-rewritten: the merged-away persons' traits first, then the person's own, then the new ones (the latest wins).
-All set-based (a few statements per commit, not per person); ``updated_at`` moves only when a row changes.
+Two parts, both set-based (a few statements, not one per person):
+
+- **Traits and merges** (:func:`upsert_persons`, in the commit's own transaction): persons whose traits change
+  (identify) or who absorbed a merged-away person (alias, identify of an anonymous visitor) get their traits
+  and e-mail rewritten — the merged-away persons' traits first, then the person's own, then the new ones (the
+  latest wins) — and the merged-away rows are folded in and deleted. A row whose e-mail and traits would not
+  change is left alone (SDKs repeat the same identify on every page).
+- **Activity spans** (:func:`apply_spans`): every person with events gets a row, and ``first_seen``/``last_seen``
+  cover their events. Computed from the committed events with ``seq`` in a range, so the writer can apply
+  them for many commits at once (one update per person, however many events it had) and a crash loses
+  nothing: the highest ``seq`` covered is stored in ``meta`` (``persons_span_seq``) in the same transaction,
+  and the next run carries on from there.
+
+``updated_at`` moves only when a row changes.
 """
 
 from __future__ import annotations
@@ -14,31 +24,35 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-_SPANS = pa.schema([("person_id", pa.string()), ("first_seen", pa.timestamp("us")), ("last_seen", pa.timestamp("us"))])
 _FULL = pa.schema([("person_id", pa.string()), ("email", pa.string()), ("traits", pa.string()),
                    ("first_seen", pa.timestamp("us")), ("last_seen", pa.timestamp("us"))])
 
 
+SPAN_KEY = "persons_span_seq"
+
+
+TRAITS_CACHE_MAX = 20_000
+
+
 def upsert_persons(con: Any, touched: dict[str, tuple[datetime, datetime]],
-                   traits_updates: list[tuple[str, dict[str, Any], datetime]], moved: dict[str, str]) -> None:
-    """``touched``: person -> (earliest, latest) event time of this commit; ``traits_updates``: (person,
-    traits, time) in arrival order; ``moved``: merged-away person -> the person it joined."""
-    if not touched and not moved:
-        return
+                   traits_updates: list[tuple[str, dict[str, Any], datetime]], moved: dict[str, str],
+                   cache: dict[str, dict[str, Any]] | None = None) -> None:
+    """Traits and merges of one commit. ``touched``: person -> (earliest, latest) event time of this commit
+    (used only for a row made here before its spans are applied); ``traits_updates``: (person, traits, time)
+    in arrival order; ``moved``: merged-away person -> the person it joined.
+
+    ``cache``: the stored traits of persons seen lately (kept by the caller, the only writer of traits; cleared
+    when a transaction rolls back or a person is erased): an identify that repeats known traits is then
+    recognised without reading the row."""
     new_traits: dict[str, dict[str, Any]] = {}
     for pid, upd, _ in traits_updates:
         new_traits.setdefault(pid, {}).update(upd)
     heavy = set(new_traits) | set(moved.values())
-    light = [pid for pid in touched if pid not in heavy]
-    if light:
-        _run(con, "_cxj_seen", pa.table([light, [touched[p][0] for p in light], [touched[p][1] for p in light]],
-                                         schema=_SPANS),
-             "INSERT INTO persons SELECT person_id, NULL, '{}'::JSON, first_seen, last_seen, now()::TIMESTAMP "
-             "FROM _cxj_seen ON CONFLICT (person_id) DO UPDATE SET "
-             "first_seen = least(persons.first_seen, excluded.first_seen), "
-             "last_seen = greatest(persons.last_seen, excluded.last_seen), updated_at = excluded.updated_at "
-             "WHERE excluded.first_seen < persons.first_seen OR excluded.last_seen > persons.last_seen "
-             "OR persons.first_seen IS NULL OR persons.last_seen IS NULL")
+    if cache is not None:
+        for old in moved:
+            cache.pop(old, None)
+        heavy = {pid for pid in heavy if pid in moved.values() or
+                 (known := cache.get(pid)) is None or any(known.get(k, _MISSING) != v for k, v in new_traits[pid].items())}
     if not heavy:
         return
     existing = {
@@ -54,11 +68,10 @@ def upsert_persons(con: Any, touched: dict[str, tuple[datetime, datetime]],
             folded.setdefault(new, []).append(existing[old])
     rows = []
     for pid in sorted(heavy):
-        parts = [*folded.get(pid, []), *([existing[pid]] if pid in existing else [])]
+        own = existing.get(pid)
+        parts = [*folded.get(pid, []), *([own] if own is not None else [])]
         traits: dict[str, Any] = {}
         email = None
-        firsts = [p[3] for p in parts if p[3] is not None]
-        lasts = [p[4] for p in parts if p[4] is not None]
         for p in parts:
             if p[2]:
                 traits.update(orjson.loads(p[2]))
@@ -67,12 +80,15 @@ def upsert_persons(con: Any, touched: dict[str, tuple[datetime, datetime]],
             traits.update(new_traits[pid])
         if isinstance(traits.get("email"), str):
             email = traits["email"]
-        if pid in touched:
-            firsts.append(touched[pid][0])
-            lasts.append(touched[pid][1])
-        if not firsts:
-            continue
-        rows.append((pid, email, orjson.dumps(traits).decode(), min(firsts), max(lasts)))
+        if own is not None and pid not in folded and email == own[1] and own[2] and traits == orjson.loads(own[2]):
+            _remember(cache, pid, traits)
+            continue  # nothing changes
+        _remember(cache, pid, traits)
+        firsts = [p[3] for p in parts if p[3] is not None]
+        lasts = [p[4] for p in parts if p[4] is not None]
+        if not firsts and pid in touched:
+            firsts, lasts = [touched[pid][0]], [touched[pid][1]]
+        rows.append((pid, email, orjson.dumps(traits).decode(), min(firsts, default=None), max(lasts, default=None)))
     gone = sorted(set(moved) & set(existing))
     if gone:
         con.execute("DELETE FROM persons WHERE person_id IN (SELECT unnest(?))", [gone])
@@ -88,9 +104,37 @@ def upsert_persons(con: Any, touched: dict[str, tuple[datetime, datetime]],
             con.unregister("_cxj_persons")
 
 
-def _run(con: Any, name: str, table: pa.Table, sql: str) -> None:
-    con.register(name, table)
-    try:
-        con.execute(sql)
-    finally:
-        con.unregister(name)
+_MISSING = object()
+
+
+def _remember(cache: dict[str, dict[str, Any]] | None, pid: str, traits: dict[str, Any]) -> None:
+    if cache is None:
+        return
+    cache.pop(pid, None)
+    cache[pid] = traits
+    while len(cache) > TRAITS_CACHE_MAX:
+        cache.pop(next(iter(cache)))
+
+
+def stored_span_seq(con: Any) -> int | None:
+    """The highest ``seq`` whose event is reflected in the persons' spans (None: not recorded)."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [SPAN_KEY]).fetchall()
+    return int(row[0][0]) if row else None
+
+
+def apply_spans(con: Any, after_seq: int, upto_seq: int) -> None:
+    """Inside the caller's transaction: give every person with an event in ``(after_seq, upto_seq]`` a row and
+    widen its ``first_seen``/``last_seen`` to cover those events; record ``upto_seq``."""
+    if upto_seq > after_seq:
+        con.execute("CREATE OR REPLACE TEMP TABLE _cxj_span AS SELECT person_id, min(timestamp) AS f, max(timestamp) AS l "
+                    "FROM events WHERE seq > ? AND seq <= ? GROUP BY person_id", [after_seq, upto_seq])
+        con.execute(
+            "UPDATE persons SET first_seen = CASE WHEN persons.first_seen IS NULL OR s.f < persons.first_seen "
+            "THEN s.f ELSE persons.first_seen END, last_seen = CASE WHEN persons.last_seen IS NULL OR "
+            "s.l > persons.last_seen THEN s.l ELSE persons.last_seen END, updated_at = now()::TIMESTAMP "
+            "FROM _cxj_span s WHERE persons.person_id = s.person_id AND (persons.first_seen IS NULL OR "
+            "persons.last_seen IS NULL OR s.f < persons.first_seen OR s.l > persons.last_seen)")
+        con.execute("INSERT INTO persons SELECT s.person_id, NULL, '{}'::JSON, s.f, s.l, now()::TIMESTAMP "
+                    "FROM _cxj_span s WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.person_id = s.person_id)")
+        con.execute("DROP TABLE _cxj_span")
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [SPAN_KEY, str(upto_seq)])

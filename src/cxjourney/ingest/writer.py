@@ -3,6 +3,12 @@
 A caller's events are acknowledged only after the transaction holding them has committed (DuckDB writes
 its WAL on commit), so an answered request survives a crash. The server submits from many requests; the
 writer thread gathers whatever is waiting (up to ``commit_interval_ms``) into one transaction: group commit.
+
+The persons' activity spans (``first_seen``/``last_seen``, and a row for each new person) are applied by
+:func:`cxjourney.ingest.persons.apply_spans` for many commits at once: in the server at most every
+``span_interval_s`` (inside a commit's transaction, or alone when the queue is idle) and before every read
+(``store.before_read``, called by the query layer), so a reader never sees them behind the events; in
+:meth:`EventWriter.write` (imports, tests) in the same transaction as the events.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from cxjourney.ingest.batch import _ARROW_SCHEMA, EVENT_COLUMNS, EventBatch, batch_from_rows
-from cxjourney.ingest.persons import upsert_persons
+from cxjourney.ingest.persons import apply_spans, stored_span_seq, upsert_persons
 
 __all__ = ["EVENT_COLUMNS", "_ARROW_SCHEMA", "EventBatch", "EventWriter", "WriteResult"]
 
@@ -60,7 +66,7 @@ class EventWriter:
     """Owns all event writes of one store. Use :meth:`write` directly, or :meth:`start` + :meth:`submit`."""
 
     def __init__(self, store: Any, *, dedup_window: timedelta = timedelta(hours=24), commit_interval_ms: float = 5.0,
-                 on_commit: Callable[[pa.Table], None] | None = None):
+                 on_commit: Callable[[pa.Table], None] | None = None, span_interval_s: float = 1.0):
         self.store = store
         self.con = store.con.cursor()  # own cursor: reads elsewhere don't block on us
         self.dedup_window = dedup_window
@@ -71,6 +77,12 @@ class EventWriter:
         self.ids = IdentityMap(self.con)
         row = self.con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchall()[0]  # not fetchone: DuckDB 2 keeps it open
         self.next_seq = int(row[0]) + 1 if row else 1
+        # Events up to span_seq are reflected in the persons' spans (stored with them by every application;
+        # migration v4 records it for workspaces made before). Unknown: apply them for every event again.
+        self.span_seq = stored_span_seq(self.con) or 0
+        self.span_interval = span_interval_s
+        self.traits_cache: dict[str, dict[str, Any]] = {}  # see upsert_persons
+        self._span_due = time.monotonic() + span_interval_s
         # messageIds of the de-duplication window: a set, plus the ids of each commit in arrival order so that
         # expiry costs only what expires (never a scan of the whole window).
         self.seen: set[str] = set()
@@ -96,7 +108,7 @@ class EventWriter:
         """Commit canonical row dicts now; each committed row gets its ``seq`` and ``person_id`` set."""
         batch = batch_from_rows(rows, keep_rows=True)
         with self._lock:
-            return self._commit([batch])[0]
+            return self._commit([batch], spans=True)[0]
 
     # ---- group commit (server) -------------------------------------------------------------------
     def start(self) -> None:
@@ -105,12 +117,41 @@ class EventWriter:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="cxj-writer", daemon=True)
             self._thread.start()
+            self.store.before_read = self.flush_spans
 
     def stop(self) -> None:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._thread = None
+            if getattr(self.store, "before_read", None) == self.flush_spans:
+                self.store.before_read = None
+            self.flush_spans()
+
+    def reload(self) -> None:
+        """Forget what the writer remembers of stored rows (identity map, traits): after a rollback, or after
+        another writer (GDPR erasure) changed them. Call holding ``_lock``."""
+        self.ids.rollback(self.con)
+        self.traits_cache.clear()
+
+    def flush_spans(self) -> None:
+        """Apply the persons' spans of every committed event now (readers call this before they read)."""
+        if self.next_seq - 1 <= self.span_seq:  # nothing pending (unlocked peek; re-checked under the lock)
+            return
+        with self._lock:
+            hi = self.next_seq - 1
+            if hi <= self.span_seq:
+                return
+            con = self.con
+            con.execute("BEGIN TRANSACTION")
+            try:
+                apply_spans(con, self.span_seq, hi)
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            self.span_seq = hi
+            self._span_due = time.monotonic() + self.span_interval
 
     def submit(self, batch: EventBatch | list[dict[str, Any]]) -> Future[WriteResult]:
         """Queue events for the next group commit. Pass an :class:`EventBatch` built in the caller's thread
@@ -124,7 +165,15 @@ class EventWriter:
     def _run(self) -> None:
         last_trim = time.monotonic()
         while True:
-            item = self._queue.get()
+            pending = self.next_seq - 1 > self.span_seq
+            try:
+                item = self._queue.get(timeout=max(self._span_due - time.monotonic(), 0.001)) if pending else self._queue.get()
+            except queue.Empty:  # idle with spans to apply
+                try:
+                    self.flush_spans()
+                except Exception:  # noqa: BLE001  (kept pending: the next commit or read applies them)
+                    self._span_due = time.monotonic() + self.span_interval
+                continue
             if item is None:
                 return
             jobs = [item]
@@ -142,7 +191,7 @@ class EventWriter:
                 jobs.append(nxt)
             try:
                 with self._lock:
-                    results = self._commit([batch for batch, _ in jobs])
+                    results = self._commit([batch for batch, _ in jobs], spans=time.monotonic() >= self._span_due)
                 for (_, fut), res in zip(jobs, results, strict=True):
                     fut.set_result(res)
             except Exception as exc:  # the transaction rolled back: nobody is told "ok"
@@ -156,7 +205,7 @@ class EventWriter:
                 last_trim = time.monotonic()
 
     # ---- the transaction -------------------------------------------------------------------------
-    def _commit(self, groups: list[EventBatch]) -> list[WriteResult]:
+    def _commit(self, groups: list[EventBatch], *, spans: bool) -> list[WriteResult]:
         results = [WriteResult() for _ in groups]
         new_ids: dict[str, str] = {}
         merges: list[tuple[str, str]] = []
@@ -246,13 +295,19 @@ class EventWriter:
                     con.execute("INSERT OR REPLACE INTO identities SELECT id, person_id FROM _cxj_ids")
                 finally:
                     con.unregister("_cxj_ids")
-            upsert_persons(con, touched, traits_updates, moved)
+            upsert_persons(con, touched, traits_updates, moved, self.traits_cache)
+            hi = seq + len(persons) - 1
+            if spans:
+                apply_spans(con, self.span_seq, hi)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
-            self.ids.rollback(con)
+            self.reload()
             raise
         self.next_seq = seq + len(persons)
+        if spans:
+            self.span_seq = hi
+            self._span_due = time.monotonic() + self.span_interval
         self.seen.update(fresh)
         self._recent.append((newest, list(fresh)))
         self._evict(newest)

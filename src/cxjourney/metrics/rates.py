@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from scipy import stats as _st
-
+from cxjourney.lazy import lazy_module
 from cxjourney.metrics.stats import flags_for, rate_row, wilson
+
+_st = lazy_module("scipy.stats")
 
 __all__ = ["mean_row", "plain", "rate_row", "ratio_row", "wilson"]
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from scipy import stats as _st
+from cxjourney.lazy import lazy_module
+
+_st = lazy_module("scipy.stats")
 
 INSUFFICIENT = "insufficient_sample"
 

@@ -104,6 +104,9 @@ def run_query(ctx: QueryContext, name: str, params: dict[str, Any] | BaseModel |
     spec, parsed = parse_params(name, params)
     extra = ctx.extra if isinstance(ctx.extra, dict) else {}
     extra.pop("rollups", None)
+    sync = getattr(ctx.store, "sync_for_read", None)
+    if sync is not None:
+        sync()
     with ctx.store.lock:
         result = spec.run(ctx, parsed)
     if "rollups" in extra:  # answered from the per-person rollups (analytics/rollups.py): as of when

@@ -157,6 +157,11 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE customer_scores ADD COLUMN IF NOT EXISTS n BIGINT",
         "ALTER TABLE customer_scores ADD COLUMN IF NOT EXISTS flags VARCHAR",
     ],
+    # v4: the persons' activity spans are applied for many commits at once (ingest/persons.py); meta records
+    # the highest seq they cover. Until now every commit applied them: all stored events are covered.
+    [
+        "INSERT OR IGNORE INTO meta SELECT 'persons_span_seq', coalesce(max(seq), 0)::VARCHAR FROM events",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -25,6 +25,9 @@ class Store:
         self.path = path
         self.read_only = read_only
         self.lock = threading.RLock()  # serialises use of ``con`` across threads
+        # Set by the server's event writer: brings derived rows (the persons' activity spans) up to the committed
+        # events. Readers call it (``sync_for_read``) before they read.
+        self.before_read: Any = None
 
     @cached_property
     def ibis(self) -> Any:
@@ -40,6 +43,15 @@ class Store:
     def table(self, name: str) -> Any:
         """An Ibis table expression for ``name``."""
         return self.ibis.table(name)
+
+    def sync_for_read(self) -> None:
+        """Called before a read: lets the writer apply what it keeps pending (see ``before_read``). Not while
+        holding ``lock`` (the writer takes its own lock first, then this one)."""
+        hook = self.before_read
+        if hook is not None:
+            owned = getattr(self.lock, "_is_owned", None)
+            if owned is None or not owned():
+                hook()
 
     def schema_version(self) -> int:
         return _read_version(self.con)

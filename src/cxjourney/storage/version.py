@@ -48,6 +48,9 @@ def data_version(store: Any) -> tuple[tuple[str, int, str | None], ...]:
 
     Reads through its own cursor, so it sees committed data only and never disturbs a result another
     caller has open on ``store.con``."""
+    sync = getattr(store, "sync_for_read", None)
+    if sync is not None:
+        sync()
     cur = store.con.cursor()
     try:
         names = [r[0] for r in cur.execute(
