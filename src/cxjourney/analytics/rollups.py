@@ -102,10 +102,11 @@ def lock_for(path: str) -> threading.Lock:
         return _LOCKS.setdefault(path, threading.Lock())
 
 
-def _events_now(cur: Any) -> tuple[int, int, int]:
+def _events_now(cur: Any) -> tuple[int, int]:
+    """(highest seq, number of events): the rollups are derived from the events alone (an identity merge
+    arrives as a new event, an erasure removes events), so these two say whether they are up to date."""
     hi, n = cur.execute("SELECT coalesce(max(seq), 0), count(*) FROM events").fetchall()[0]
-    (np_,) = cur.execute("SELECT count(*) FROM persons").fetchall()[0]
-    return int(hi), int(n), int(np_)
+    return int(hi), int(n)
 
 
 def _has_state(cur: Any) -> bool:
@@ -136,10 +137,10 @@ def is_fresh(store: Any, settings: Any, journeys: list[Any]) -> dict[str, Any] |
         return None
     cur = store.con.cursor()
     try:
-        hi, n, np_ = _events_now(cur)
+        hi, n = _events_now(cur)
     finally:
         cur.close()
-    return st if (st["watermark"], st["n_events"], st["n_persons"]) == (hi, n, np_) else None
+    return st if (st["watermark"], st["n_events"]) == (hi, n) else None
 
 
 def ensure_fresh(ctx: Any) -> dict[str, Any] | None:
@@ -156,10 +157,10 @@ def ensure_fresh(ctx: Any) -> dict[str, Any] | None:
         return None
     cur = store.con.cursor()
     try:
-        hi, n, np_ = _events_now(cur)
+        hi, n = _events_now(cur)
     finally:
         cur.close()
-    if (st["watermark"], st["n_events"], st["n_persons"]) == (hi, n, np_):
+    if (st["watermark"], st["n_events"]) == (hi, n):
         return _used(ctx, st, 0)
     if getattr(store, "rollups_maintained", False):
         # The server refreshes them in the background: use them while their last refresh is recent enough;
@@ -322,11 +323,11 @@ def _to_mb(text: str) -> float | None:
 
 
 def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any, *, full: bool, t0: float) -> RefreshReport:
-    hi, n_events, n_persons = _events_now(cur)
-    found = _run(cur, "SELECT signature, watermark, n_events, n_persons FROM rx_state WHERE name = ?", [STATE])
+    hi, n_events = _events_now(cur)
+    found = _run(cur, "SELECT signature, watermark, n_events FROM rx_state WHERE name = ?", [STATE])
     row: Any = found[0] if found else None
     rebuild = full or row is None or row[0] != sig
-    if not rebuild and (row[1], row[2], row[3]) == (hi, n_events, n_persons):
+    if not rebuild and (row[1], row[2]) == (hi, n_events):
         return RefreshReport("none", 0, time.perf_counter() - t0, hi)
     events = be.table("events")
     tt: Any = None
@@ -338,7 +339,7 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
             _run(cur, ddl)
     if rebuild:
         ev = events
-        touched = n_persons
+        touched = -1  # every person: counted below
     else:
         # Persons with a new event, and persons merged into another one (their id now maps to another person;
         # erasure deletes a person's rollup rows itself, like every row naming them).
@@ -377,7 +378,9 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
         # The rows just inserted: a person's events are all recomputed together, so filter on the new ones.
         ix = ix.filter(ix.person_id.isin(tt.person_id))
     _insert(cur, "rx_steps", _step_rows(ix), ["person_id", "pk", "step", "occ"])
-    (max_active,) = cur.execute("SELECT max(last_active) FROM rx_person").fetchall()[0]
+    max_active, n_persons = cur.execute("SELECT max(last_active), count(*) FROM rx_person").fetchall()[0]
+    if touched < 0:
+        touched = int(n_persons)
     secs = time.perf_counter() - t0
     _run(cur, "INSERT OR REPLACE INTO rx_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [STATE, sig, hi, n_events, n_persons, max_active, datetime.now(UTC).replace(tzinfo=None), secs, touched])
