@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,12 +29,21 @@ def _wait_fresh(c: Any, deadline_s: float = 20) -> dict[str, Any]:
         time.sleep(0.2)
 
 
-def test_the_server_refreshes_the_rollups_as_events_arrive_and_queries_read_them(workspace: Path) -> None:
-    server, th, live = start_server(workspace, rollup_refresh_seconds=0.5, rollup_inline_events=0)
+@contextmanager
+def _server(workspace: Path, **settings: Any) -> Iterator[tuple[Any, Any]]:
+    """The real server on loopback: (a client with the write key, a client with an admin token)."""
+    server, th, live = start_server(workspace, **settings)
     try:
         w = live.client()
         w.auth = (live.write_key, "")
-        a = live.client(live.admin_token)
+        yield w, live.client(live.admin_token)
+    finally:
+        server.should_exit = True
+        th.join(timeout=30)
+
+
+def test_the_server_refreshes_the_rollups_as_events_arrive_and_queries_read_them(workspace: Path) -> None:
+    with _server(workspace, rollup_refresh_seconds=0.5, rollup_inline_events=0) as (w, a):
         assert w.post("/v1/batch", json=_batch("u1", ["Product Viewed", "Product Added"], 2)).status_code == 200
         assert w.post("/v1/batch", json=_batch("u2", ["Product Viewed"], 3)).status_code == 200
         st = _wait_fresh(a)
@@ -50,9 +61,6 @@ def test_the_server_refreshes_the_rollups_as_events_arrive_and_queries_read_them
         out = a.post("/api/v1/admin/rollups/refresh").json()
         assert out["mode"] == "none"  # nothing new since the job's last run
         assert a.post("/api/v1/admin/rollups/refresh", params={"full": "true"}).json()["mode"] == "full"
-    finally:
-        server.should_exit = True
-        th.join(timeout=30)
 
 
 def test_the_cli_builds_and_reports_the_rollups(workspace: Path) -> None:
@@ -79,11 +87,7 @@ def test_the_cli_builds_and_reports_the_rollups(workspace: Path) -> None:
 
 
 def test_between_refreshes_the_server_answers_from_the_last_refresh_and_says_how_many_events_are_newer(workspace: Path) -> None:
-    server, th, live = start_server(workspace, rollup_refresh_seconds=3600, rollup_max_lag_seconds=600)
-    try:
-        w = live.client()
-        w.auth = (live.write_key, "")
-        a = live.client(live.admin_token)
+    with _server(workspace, rollup_refresh_seconds=3600, rollup_max_lag_seconds=600) as (w, a):
         assert w.post("/v1/batch", json=_batch("u1", ["Product Viewed"], 2)).status_code == 200
         assert a.post("/api/v1/admin/rollups/refresh").json()["mode"] in ("incremental", "full")
         assert w.post("/v1/batch", json=_batch("u2", ["Product Viewed"], 3)).status_code == 200
@@ -95,17 +99,10 @@ def test_between_refreshes_the_server_answers_from_the_last_refresh_and_says_how
         assert paths["meta"]["total"] == 2 and paths["meta"]["rollups"]["events_since"] == 0
         # A query the rollups do not cover says nothing about them.
         assert "rollups" not in a.get("/api/v1/query/paths", params={"top": 5, "per_session": "true"}).json()["meta"]
-    finally:
-        server.should_exit = True
-        th.join(timeout=30)
 
 
 def test_a_dashboard_answer_from_lagging_rollups_is_not_cached_so_the_refresh_shows_on_the_next_load(workspace: Path) -> None:
-    server, th, live = start_server(workspace, rollup_refresh_seconds=3600, rollup_max_lag_seconds=600)
-    try:
-        w = live.client()
-        w.auth = (live.write_key, "")
-        a = live.client(live.admin_token)
+    with _server(workspace, rollup_refresh_seconds=3600, rollup_max_lag_seconds=600) as (w, a):
 
         def total() -> tuple[int, int]:
             r = a.get("/dashboard/paths.json", params={"label": "event"})
@@ -121,6 +118,3 @@ def test_a_dashboard_answer_from_lagging_rollups_is_not_cached_so_the_refresh_sh
         assert total() == (1, 1)  # as of the last refresh, and says one event is newer
         a.post("/api/v1/admin/rollups/refresh")  # changes no table of the data version ...
         assert total() == (2, 0)  # ... yet the next load shows the refreshed figure
-    finally:
-        server.should_exit = True
-        th.join(timeout=30)

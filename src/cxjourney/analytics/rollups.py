@@ -130,8 +130,9 @@ def state(store: Any) -> dict[str, Any] | None:
     return dict(zip(keys, row, strict=True))
 
 
-def is_fresh(store: Any, settings: Any, journeys: list[Any]) -> dict[str, Any] | None:
-    """The state when the rollups describe exactly the events in the store now, else None."""
+def _state_and_now(store: Any, settings: Any, journeys: list[Any]) -> tuple[dict[str, Any], int, int] | None:
+    """The stored state (None when there is none or it was built for other journeys or settings) with the
+    store's highest seq and event count now."""
     st = state(store)
     if st is None or st["signature"] != signature(settings, journeys):
         return None
@@ -140,6 +141,15 @@ def is_fresh(store: Any, settings: Any, journeys: list[Any]) -> dict[str, Any] |
         hi, n = _events_now(cur)
     finally:
         cur.close()
+    return st, hi, n
+
+
+def is_fresh(store: Any, settings: Any, journeys: list[Any]) -> dict[str, Any] | None:
+    """The state when the rollups describe exactly the events in the store now, else None."""
+    found = _state_and_now(store, settings, journeys)
+    if found is None:
+        return None
+    st, hi, n = found
     return st if (st["watermark"], st["n_events"]) == (hi, n) else None
 
 
@@ -152,14 +162,10 @@ def ensure_fresh(ctx: Any) -> dict[str, Any] | None:
     if not hasattr(store, "con") or ctx.workspace is None:
         return None
     journeys = ctx.workspace.journeys()
-    st = state(store)
-    if st is None or st["signature"] != signature(ctx.settings, journeys):
+    found = _state_and_now(store, ctx.settings, journeys)
+    if found is None:
         return None
-    cur = store.con.cursor()
-    try:
-        hi, n = _events_now(cur)
-    finally:
-        cur.close()
+    st, hi, n = found
     if (st["watermark"], st["n_events"]) == (hi, n):
         return _used(ctx, st, 0)
     if getattr(store, "rollups_maintained", False):
