@@ -19,13 +19,16 @@ EVENT_COLUMNS = [
     "seq", "message_id", "type", "event", "name", "user_id", "anonymous_id", "person_id", "timestamp",
     "received_at", "url", "path", "referrer", "channel", "campaign", "revenue", "properties", "context", "source",
 ]
+# Arrow's JSON extension type: DuckDB stores such a column in its JSON columns as it is, without parsing each
+# value again to validate it (the text comes from orjson.dumps, so it is valid). ~25% of the insert's time.
+_JSON = pa.json_(pa.string())
 _ARROW_SCHEMA = pa.schema(
     [
         ("seq", pa.int64()), ("message_id", pa.string()), ("type", pa.string()), ("event", pa.string()),
         ("name", pa.string()), ("user_id", pa.string()), ("anonymous_id", pa.string()), ("person_id", pa.string()),
         ("timestamp", pa.timestamp("us")), ("received_at", pa.timestamp("us")), ("url", pa.string()),
         ("path", pa.string()), ("referrer", pa.string()), ("channel", pa.string()), ("campaign", pa.string()),
-        ("revenue", pa.float64()), ("properties", pa.string()), ("context", pa.string()), ("source", pa.string()),
+        ("revenue", pa.float64()), ("properties", _JSON), ("context", _JSON), ("source", pa.string()),
     ]
 )
 BATCH_COLUMNS = [c for c in EVENT_COLUMNS if c not in ("seq", "person_id")]
