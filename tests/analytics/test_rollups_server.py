@@ -29,10 +29,14 @@ def _wait_fresh(c: Any, deadline_s: float = 20) -> dict[str, Any]:
         time.sleep(0.2)
 
 
+_APPS: list[Any] = []  # the app of each server started here (the last is the running one)
+
+
 @contextmanager
 def _server(workspace: Path, **settings: Any) -> Iterator[tuple[Any, Any]]:
     """The real server on loopback: (a client with the write key, a client with an admin token)."""
     server, th, live = start_server(workspace, **settings)
+    _APPS.append(live.app)
     try:
         w = live.client()
         w.auth = (live.write_key, "")
@@ -118,3 +122,23 @@ def test_a_dashboard_answer_from_lagging_rollups_is_not_cached_so_the_refresh_sh
         assert total() == (1, 1)  # as of the last refresh, and says one event is newer
         a.post("/api/v1/admin/rollups/refresh")  # changes no table of the data version ...
         assert total() == (2, 0)  # ... yet the next load shows the refreshed figure
+
+
+def test_under_sustained_ingestion_the_job_defers_refreshing_until_half_the_accepted_lag(workspace: Path) -> None:
+    import time as _time
+
+    from cxjourney.api.rollups_job import refresh_job
+
+    with _server(workspace, rollup_refresh_seconds=3600, rollup_max_lag_seconds=4) as (w, a):
+        assert w.post("/v1/batch", json=_batch("u1", ["Product Viewed"], 2)).status_code == 200
+        assert a.post("/api/v1/admin/rollups/refresh").json()["mode"] in ("incremental", "full")
+        assert w.post("/v1/batch", json=_batch("u2", ["Product Viewed"], 3)).status_code == 200
+        server_app = _APPS[-1]
+        assert refresh_job(server_app)["mode"] == "deferred"  # a commit just now, rollups younger than 2 s
+        _time.sleep(2.1)
+        assert w.post("/v1/batch", json=_batch("u3", ["Product Viewed"], 4)).status_code == 200
+        assert refresh_job(server_app)["mode"] == "incremental"  # still busy, but half the lag has passed
+        assert a.get("/api/v1/admin/rollups").json()["fresh"] is True
+        assert w.post("/v1/batch", json=_batch("u4", ["Product Viewed"], 5)).status_code == 200
+        _time.sleep(1.1)  # the writer idle again: no reason to wait
+        assert refresh_job(server_app)["mode"] == "incremental"

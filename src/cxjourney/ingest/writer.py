@@ -82,6 +82,7 @@ class EventWriter:
         self.span_seq = stored_span_seq(self.con) or 0
         self.span_interval = span_interval_s
         self.traits_cache: dict[str, dict[str, Any]] = {}  # see upsert_persons
+        self.last_commit: float | None = None  # time.monotonic() of the last commit with events
         self._span_due = time.monotonic() + span_interval_s
         # messageIds of the de-duplication window: a set, plus the ids of each commit in arrival order so that
         # expiry costs only what expires (never a scan of the whole window).
@@ -305,6 +306,7 @@ class EventWriter:
             self.reload()
             raise
         self.next_seq = seq + len(persons)
+        self.last_commit = time.monotonic()
         if spans:
             self.span_seq = hi
             self._span_due = time.monotonic() + self.span_interval
