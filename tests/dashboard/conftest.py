@@ -7,6 +7,7 @@ import csv
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -135,17 +136,23 @@ def build_workspace(root: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashServer]:
-    """A running server over a small workspace, shared by the dashboard and browser tests (read-mostly)."""
-    ws = build_workspace(tmp_path_factory.mktemp("dash") / "ws")
-    srv = _start(ws)
+@contextmanager
+def running_dash(ws_dir: Path) -> Iterator[DashServer]:
+    """The real server over a small workspace built in ``ws_dir`` and fed the demo events."""
+    srv = _start(build_workspace(ws_dir))
     srv.post_events(demo_events())
     try:
         yield srv
     finally:
         srv.server.should_exit = True
         srv.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashServer]:
+    """A running server over a small workspace, shared by the dashboard and browser tests (read-mostly)."""
+    with running_dash(tmp_path_factory.mktemp("dash") / "ws") as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

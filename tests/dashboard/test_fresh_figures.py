@@ -15,19 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import BASE, DashServer, _start, build_workspace, demo_events
+from conftest import BASE, DashServer, running_dash
 
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashServer]:
     """Its own server: these tests change the data, the shared one stays as the other tests expect it."""
-    s = _start(build_workspace(tmp_path_factory.mktemp("fresh") / "ws"))
-    s.post_events(demo_events())
-    try:
+    with running_dash(tmp_path_factory.mktemp("fresh") / "ws") as s:
         yield s
-    finally:
-        s.server.should_exit = True
-        s.thread.join(timeout=30)
 
 
 def api(s: DashServer) -> httpx.Client:
