@@ -65,6 +65,14 @@ def test_temporary_scratch_tables_and_the_analytics_rollups_do_not_move_the_data
     assert data_version(store) == before
 
 
+def test_a_refresh_of_the_analytics_rollups_moves_the_data_version(store) -> None:
+    store.con.execute("CREATE TABLE rx_state (name VARCHAR, watermark BIGINT, refreshed_at TIMESTAMP)")
+    store.con.execute("INSERT INTO rx_state VALUES ('main', 10, TIMESTAMP '2026-10-05 10:00:00')")
+    before = data_version(store)
+    store.con.execute("UPDATE rx_state SET watermark = 11, refreshed_at = TIMESTAMP '2026-10-05 10:00:05'")
+    assert data_version(store) != before
+
+
 def _ctx(store, now: datetime = T0):
     from cxjourney.config import Settings
     from cxjourney.query.registry import QueryContext

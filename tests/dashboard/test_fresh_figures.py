@@ -40,7 +40,8 @@ def cached_page(s: DashServer, path: str = "/dashboard/overview.json") -> dict[s
     """The page loaded twice: the second answer comes from the shared cache (nothing changed between).
 
     The analytics rollups are brought up to date first: an answer read from rollups that lag behind the
-    events is not cached, so the server's background refresh landing between the loads would recompute it."""
+    events is kept only until their next refresh, so the server's background refresh landing between the
+    loads would recompute it."""
     cache = s.app.state.dashboard_cache
     with api(s) as c:
         assert c.post("/api/v1/admin/rollups/refresh").status_code == 200

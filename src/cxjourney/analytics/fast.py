@@ -99,12 +99,10 @@ def churn(ctx: Any, *, window_days: int, as_of: datetime, period: str = "all") -
         d = _t(ctx, "rx_person_day")
         d = d.semi_join(late, d.person_id == late._lp)
         d = d.filter(d.f_ts < as_of)
-        before = ibis.ifelse(d.l_ts < as_of, d.l_ts, ibis.literal(as_of) - ibis.interval(microseconds=1))
-        dl = d.group_by(_dp=d.person_id).aggregate(_l=before.max())
+        dl = d.group_by(_dp=d.person_id).aggregate(_l=_last_before(d, as_of).max())
         j = p.left_join(dl, p.person_id == dl._dp)
         last = ibis.ifelse(j.last_active < as_of, j.last_active, j._l)
-        asof_s = int((as_of - datetime(1970, 1, 1)).total_seconds())
-        churned = (asof_s - last.epoch_seconds()) >= window_days * 86400
+        churned = (_epoch_s(as_of) - last.epoch_seconds()) >= window_days * 86400
         rows = fetch_cached(ctx.store.ibis, ("churn_all", as_of.isoformat(), window_days),
                             lambda: j.aggregate(n=j.count(), churned=churned.cast("int64").sum()))
         return [{"period": "all", **r} for r in rows if int(r["n"] or 0)]
@@ -122,19 +120,27 @@ def _churn_days(ctx: Any, *, window_days: int, as_of: datetime, period: str) -> 
     from cxjourney.analytics.prep import period_expr
 
     win = window_days * 86400
-    asof_s = int((as_of - datetime(1970, 1, 1)).total_seconds())
     d = _t(ctx, "rx_person_day")
     d = d.filter(d.f_ts < as_of)
-    last = ibis.ifelse(d.l_ts < as_of, d.l_ts, ibis.literal(as_of) - ibis.interval(microseconds=1))
+    last = _last_before(d, as_of)
     per = period_expr(d.f_ts, period)
     leaves = (d.next_f < as_of) & (period_expr(d.next_f, period) != per)
     a = d.select("pk", period=per, _l=last.epoch_seconds(),
                  _nx=ibis.ifelse(leaves, d.next_f.epoch_seconds(), ibis.null("int64")))
     pp = a.group_by(["pk", "period"]).aggregate(_last=a._l.max(), _next=a._nx.max())
-    pp = pp.filter(pp._last + win <= asof_s)
+    pp = pp.filter(pp._last + win <= _epoch_s(as_of))
     churned = pp._next.isnull() | (pp._next - pp._last > win)
     q = pp.group_by("period").aggregate(n=pp.count(), churned=churned.cast("int64").sum()).order_by("period")
     return fetch_cached(ctx.store.ibis, ("churn_days", as_of.isoformat(), window_days, period), lambda: q)
+
+
+def _epoch_s(moment: datetime) -> int:
+    return int((moment - datetime(1970, 1, 1)).total_seconds())
+
+
+def _last_before(d: Any, as_of: datetime) -> Any:
+    """A person-day's last moment before ``as_of`` (the day ``as_of`` falls in is cut just before it)."""
+    return ibis.ifelse(d.l_ts < as_of, d.l_ts, ibis.literal(as_of) - ibis.interval(microseconds=1))
 
 
 def path_variants(ctx: Any) -> Any:
@@ -172,12 +178,11 @@ def _funnel_people(ctx: Any, steps: list[str], *, window_s: float, strict: bool 
     lo, hi = date_bounds(start, end)
     s0 = st.filter(st.step == steps[0])
     occ = s0.occ
-    epoch = datetime(1970, 1, 1)
     if lo is not None:
-        lo_s = int((lo - epoch).total_seconds())
+        lo_s = _epoch_s(lo)
         occ = occ.filter(lambda x: x.s >= lo_s)
     if hi is not None:
-        hi_s = int((hi - epoch).total_seconds())
+        hi_s = _epoch_s(hi)
         occ = occ.filter(lambda x: x.s < hi_s)
     first = s0.select(person_id=s0.pk, _e=occ[0])
     first = first.filter(first._e.notnull())

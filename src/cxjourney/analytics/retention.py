@@ -65,21 +65,14 @@ def churn_by_period(ev: Any, *, window_days: int, as_of: datetime, period: str =
     activity is ``window_days`` or more before ``as_of``."""
     a = activity(ev, basis)
     a = a.filter(a.timestamp < as_of)
-    a = a.mutate(_s=a.timestamp.epoch_seconds(), period=period_expr(a.timestamp, period))
-    return churn_of_spans(a.select("person_id", "period", _f=a._s, _l=a._s), window_days=window_days, as_of=as_of,
-                          period=period)
-
-
-def churn_of_spans(a: Any, *, window_days: int, as_of: datetime, period: str) -> Any:
-    """``churn_by_period`` from activity spans: rows (person_id, period, _f, _l) whose first and last
-    moments (epoch seconds, before ``as_of``) lie in ``period`` — single events, or a person's day."""
     win = window_days * 86400
     asof_s = int((as_of - datetime(1970, 1, 1)).total_seconds())
+    a = a.mutate(_s=a.timestamp.epoch_seconds(), period=period_expr(a.timestamp, period))
     if period == "all":
-        per = a.group_by("person_id").aggregate(_last=a._l.max())
+        per = a.group_by("person_id").aggregate(_last=a._s.max())
         per = per.mutate(period=ibis.literal("all"), _churned=(asof_s - per._last >= win))
         return per.group_by("period").aggregate(n=per.count(), churned=per._churned.cast("int64").sum())
-    pp = a.group_by(["person_id", "period"]).aggregate(_first=a._f.min(), _last=a._l.max())
+    pp = a.group_by(["person_id", "period"]).aggregate(_first=a._s.min(), _last=a._s.max())
     w = ibis.window(group_by=pp.person_id, order_by=pp._first)
     pp = pp.mutate(_next=pp._first.lead().over(w))
     pp = pp.filter(pp._last + win <= asof_s)

@@ -80,6 +80,9 @@ class RefreshReport:
     seconds: float
     watermark: int
 
+    def as_json(self) -> dict[str, Any]:
+        return {"mode": self.mode, "touched": self.touched, "seconds": round(self.seconds, 3), "watermark": self.watermark}
+
 
 def signature(settings: Any, journeys: list[Any]) -> str:
     """What the rollups depend on besides the events: their version, the session timeout, each journey's
@@ -144,6 +147,14 @@ def _state_and_now(store: Any, settings: Any, journeys: list[Any]) -> tuple[dict
     return st, hi, n
 
 
+def describe(store: Any, settings: Any, journeys: list[Any]) -> dict[str, Any]:
+    """``{"fresh": bool, "state": {...} | None}`` as the CLI and ``GET /api/v1/admin/rollups`` show it."""
+    st = state(store)
+    fresh = is_fresh(store, settings, journeys) is not None
+    return {"fresh": fresh, "state": {k: (str(v) if v is not None and k in ("max_active", "refreshed_at") else v)
+                                      for k, v in (st or {}).items()} or None}
+
+
 def is_fresh(store: Any, settings: Any, journeys: list[Any]) -> dict[str, Any] | None:
     """The state when the rollups describe exactly the events in the store now, else None."""
     found = _state_and_now(store, settings, journeys)
@@ -157,7 +168,19 @@ def ensure_fresh(ctx: Any) -> dict[str, Any] | None:
     """For queries: the fresh state, or None when the rollups cannot answer now (then the query computes from
     the events). Stale rollups are brought up to date here when the store is writable, they were built for
     the same journeys and settings, and at most ``rollup_inline_events`` events are new; a first build or a
-    big catch-up is left to ``cxjourney rollups refresh``, the demo, and the server's refresh job."""
+    big catch-up is left to ``cxjourney rollups refresh``, the demo, and the server's refresh job.
+
+    Decided once per query run (``run_query`` clears ``ctx.extra["rollups_checked"]``): the parts of one
+    answer read the same rollups, and the check (state, signature, store counts) is not repeated."""
+    extra = ctx.extra if isinstance(getattr(ctx, "extra", None), dict) else {}
+    if "rollups_checked" not in extra:
+        extra["rollups_checked"] = _check(ctx)
+    found = extra["rollups_checked"]
+    return None if found is None else _used(ctx, *found)
+
+
+def _check(ctx: Any) -> tuple[dict[str, Any], int] | None:
+    """(state, events newer than it) when the rollups can answer, else None (see ``ensure_fresh``)."""
     store = ctx.store
     if not hasattr(store, "con") or ctx.workspace is None:
         return None
@@ -167,19 +190,19 @@ def ensure_fresh(ctx: Any) -> dict[str, Any] | None:
         return None
     st, hi, n = found
     if (st["watermark"], st["n_events"]) == (hi, n):
-        return _used(ctx, st, 0)
+        return st, 0
     if getattr(store, "rollups_maintained", False):
         # The server refreshes them in the background: use them while their last refresh is recent enough;
         # the result says how many events arrived since (meta "rollups").
         lag = (datetime.now(UTC).replace(tzinfo=None) - st["refreshed_at"]).total_seconds()
         if lag <= float(getattr(ctx.settings, "rollup_max_lag_seconds", 30)):
-            return _used(ctx, st, max(0, n - int(st["n_events"])))
+            return st, max(0, n - int(st["n_events"]))
         return None
     if store.read_only or hi - int(st["watermark"]) > int(getattr(ctx.settings, "rollup_inline_events", 50_000)):
         return None
     refresh(store, ctx.settings, journeys)
     fresh = is_fresh(store, ctx.settings, journeys)
-    return _used(ctx, fresh, 0) if fresh is not None else None
+    return (fresh, 0) if fresh is not None else None
 
 
 def _used(ctx: Any, st: dict[str, Any], pending: int) -> dict[str, Any]:
@@ -278,9 +301,9 @@ def refresh(store: Any, settings: Any, journeys: list[Any], *, full: bool = Fals
     sig = signature(settings, journeys)
     with lock_for(str(store.path)):
         cur = store.con.cursor()
+        _run(cur, _DDL["rx_state"])
         limit = _raise_memory_limit(cur, settings, sig)
         try:
-            _run(cur, _DDL["rx_state"])
             be = ibis.duckdb.from_connection(cur)
             _run(cur, "BEGIN TRANSACTION")
             try:
@@ -304,7 +327,6 @@ def _raise_memory_limit(cur: Any, settings: Any, sig: str) -> str | None:
     small server memory limit (``server_db_memory_mb``) the limit is raised to ``rollup_build_memory_mb`` for
     the build and restored after it. Returns the limit to restore (None: unchanged)."""
     want = int(getattr(settings, "rollup_build_memory_mb", 2048))
-    _run(cur, _DDL["rx_state"])
     found = _run(cur, "SELECT signature FROM rx_state WHERE name = ?", [STATE])
     if found and found[0][0] == sig:
         return None  # incremental: only the persons with new events

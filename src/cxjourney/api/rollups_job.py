@@ -47,25 +47,15 @@ def refresh_job(app: Any) -> dict[str, Any]:
 
 def refresh_now(app: Any, *, full: bool = False) -> dict[str, Any]:
     st = app.state
-    journeys = st.workspace.journeys()
-    if st.store.read_only:
-        return {"mode": "skipped", "touched": 0, "seconds": 0.0, "watermark": 0}
-    st.store.rollups_maintained = True  # queries stop refreshing inline (see rollups.ensure_fresh)
-    current = rollups.state(st.store)
-    if full or current is None or current["signature"] != rollups.signature(st.settings, journeys):
-        rep = rollups.refresh(st.store, st.settings, journeys, full=full)
-    else:
-        rep = rollups.refresh(st.store, st.settings, journeys)  # commits holding the query lock
-    return {"mode": rep.mode, "touched": rep.touched, "seconds": round(rep.seconds, 3), "watermark": rep.watermark}
+    if not st.store.read_only:
+        st.store.rollups_maintained = True  # queries stop refreshing inline (see rollups.ensure_fresh)
+    # Commits holding the query lock; a read-only store is reported as skipped.
+    return rollups.refresh(st.store, st.settings, st.workspace.journeys(), full=full).as_json()
 
 
 def status(app: Any) -> dict[str, Any]:
     st = app.state
-    journeys = st.workspace.journeys()
-    state = rollups.state(st.store)
-    fresh = rollups.is_fresh(st.store, st.settings, journeys) is not None
-    return {"fresh": fresh, "state": {k: (str(v) if v is not None and k in ("max_active", "refreshed_at") else v)
-                                      for k, v in (state or {}).items()} or None}
+    return rollups.describe(st.store, st.settings, st.workspace.journeys())
 
 
 @router.get("/rollups", responses=responses(401, 403), summary="Are the analytics rollups up to date?")

@@ -17,19 +17,14 @@ def _local_status(c: Any) -> dict[str, Any]:
     from cxjourney.analytics import rollups
     from cxjourney.workspace import Workspace
 
-    journeys = Workspace(c.settings).journeys()
-    st = rollups.state(c.store)
-    fresh = rollups.is_fresh(c.store, c.settings, journeys) is not None
-    return {"fresh": fresh, "state": {k: (str(v) if v is not None and k in ("max_active", "refreshed_at") else v)
-                                      for k, v in (st or {}).items()} or None}
+    return rollups.describe(c.store, c.settings, Workspace(c.settings).journeys())
 
 
 def _local_refresh(c: Any, full: bool) -> dict[str, Any]:
     from cxjourney.analytics import rollups
     from cxjourney.workspace import Workspace
 
-    rep = rollups.refresh(c.store, c.settings, Workspace(c.settings).journeys(), full=full)
-    return {"mode": rep.mode, "touched": rep.touched, "seconds": round(rep.seconds, 3), "watermark": rep.watermark}
+    return rollups.refresh(c.store, c.settings, Workspace(c.settings).journeys(), full=full).as_json()
 
 
 @app.command("status")

@@ -22,7 +22,6 @@ import threading
 import time
 from collections import OrderedDict
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from cxjourney.query.registry import QueryContext
@@ -33,23 +32,12 @@ VIEWS = {"orders": "events", "tickets": "events"}  # views of the schema -> the 
 _RUN_QUERY = sys.modules[QueryContext.__module__].run_query.__code__
 
 
-def file_stamp(*dirs: Path) -> tuple[Any, ...]:
-    """What the files in ``dirs`` look like now (name, size, mtime): a changed file changes the stamp."""
-    out: list[Any] = []
-    for d in dirs:
-        if d.exists():
-            for p in sorted(d.iterdir()):
-                st = p.stat()
-                out.append((str(p), st.st_size, st.st_mtime_ns))
-    return tuple(out)
-
-
 class Inputs:
     """What one request sees, read once: table versions, journey and survey files, settings."""
 
     def __init__(self, ctx: QueryContext):
         ws = ctx.workspace
-        files = file_stamp(ws.journeys_dir, ws.surveys_dir) if ws is not None else ()
+        files = ws.files_stamp() if ws is not None else ()
         settings = ctx.settings.model_dump_json() if hasattr(ctx.settings, "model_dump_json") else repr(ctx.settings)
         self.common = repr((files, settings))
         self.tables: dict[str, tuple[int, str | None]] = {n: (c, v) for n, c, v in data_version(ctx.store)}

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cxjourney.dashboard.cache import ResultCache, file_stamp, inputs, watched
+from cxjourney.dashboard.cache import ResultCache, inputs, watched
 from cxjourney.errors import CXJError
 from cxjourney.metrics.stats import INSUFFICIENT
 from cxjourney.query import registry, run_query
 from cxjourney.query.registry import QueryContext
 
-__all__ = ["Panel", "ResultCache", "fetch", "file_stamp"]
+__all__ = ["Panel", "ResultCache", "fetch"]
 
 # The dashboard's date filters and the parameter names a query may use for them.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -112,10 +112,7 @@ def fetch(ctx: QueryContext, name: str, filters: dict[str, Any] | None = None, *
     run = watched(ctx)
     panel = _run(run, name, params, ignored)
     memo[key] = panel
-    # An answer from rollups that lag behind the events (the server refreshes them every few seconds) is not
-    # kept: the refresh does not change the data version, so a kept answer would outlive it.
-    lagging = (panel.meta.get("rollups") or {}).get("events_since", 0) > 0
-    if cache is not None and seen is not None and panel.status != "error" and not lagging:
+    if cache is not None and seen is not None and panel.status != "error":
         cache.put(key, panel, run, seen)
     return panel.copy()
 

@@ -27,7 +27,7 @@ from cxjourney.dashboard.pages import (
     surveys,
     value,
 )
-from cxjourney.dashboard.pages.common import cached_workspace, journeys_of
+from cxjourney.dashboard.pages.common import journeys_of
 from cxjourney.dashboard.render import render, wants_json
 from cxjourney.errors import CXJError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from cxjourney.security.keys import Principal, add_user, authenticate_user, create_key, revoke_key
@@ -68,7 +68,6 @@ def _common(request: Request, who: Principal | None, lang: str, page: str, f: Fi
     ctx_journeys = []
     if who is not None and role != "agent":
         qc = query_context(request, who)
-        qc.workspace = cached_workspace(qc.workspace)
         ctx_journeys = [{"id": j.id, "name": j.name.get(lang)} for j in journeys_of(qc)]
     path = request.url.path.removesuffix(".json")
     return {
@@ -122,7 +121,6 @@ def _serve(request: Request, name: str, as_json: bool, builder: Any, args: dict[
         who = principal(request, PAGE_ROLES[name])
         f = parse_filters(request.query_params)
         ctx = query_context(request, who)
-        ctx.workspace = cached_workspace(ctx.workspace)
         ctx.extra["cache"] = request.app.state.dashboard_cache
         t0 = time.perf_counter()
         data = builder(ctx, f, lambda s: gettext(lang, s), {**args, "lang": lang})
@@ -272,7 +270,6 @@ def report(request: Request) -> Response:
     lang = language(request)
     f = parse_filters(request.query_params)
     ctx = query_context(request, who)
-    ctx.workspace = cached_workspace(ctx.workspace)
     ctx.extra["cache"] = request.app.state.dashboard_cache
     html = render_report(ctx, f, lang)
     if request.url.path.endswith(".json"):

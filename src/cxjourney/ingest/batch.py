@@ -33,7 +33,6 @@ _ARROW_SCHEMA = pa.schema(
 )
 BATCH_COLUMNS = [c for c in EVENT_COLUMNS if c not in ("seq", "person_id")]
 BATCH_SCHEMA = pa.schema([_ARROW_SCHEMA.field(c) for c in BATCH_COLUMNS])
-_PLAIN = [c for c in BATCH_COLUMNS if c not in ("properties", "context")]
 
 
 @dataclass(slots=True)
@@ -45,7 +44,6 @@ class EventBatch:
     types: Sequence[str]
     user_ids: Sequence[str | None]
     anonymous_ids: Sequence[str | None]
-    timestamps: Sequence[datetime]
     received_at: datetime  # the latest of the batch
     previous_ids: dict[int, str]  # alias rows: row index -> previousId
     traits: dict[int, dict[str, Any]]  # identify rows with traits: row index -> traits
@@ -63,39 +61,26 @@ def batch_from_tuples(rows: list[tuple[Any, ...]]) -> EventBatch:
         {c: () for c in ROW_FIELDS}
     dumps = orjson.dumps
     props, types = cols["properties"], cols["type"]
-    cols["properties"] = [dumps(p).decode() for p in props]  # decoded at once: see batch_from_rows
-    cols["context"] = [dumps(c).decode() for c in cols["context"]]
+    # Decoded at once: orjson allocates each result at 1 KB and shrinks it, and thousands of those alive at a
+    # time make glibc grow and trim its heap over and over (2.5 us per call measured, 0.15 us decoded at once).
+    cols["properties"] = [dumps(p or {}).decode() for p in props]
+    cols["context"] = [dumps(c or {}).decode() for c in cols["context"]]
     table = pa.table([cols[c] for c in BATCH_COLUMNS], schema=BATCH_SCHEMA)
     previous = {i: props[i]["previous_id"] for i, t in enumerate(types) if t == "alias"} if "alias" in types else {}
     traits = {i: t for i, t in enumerate(cols["traits"]) if t}
     received = cols["received_at"]
     return EventBatch(
         table=table, message_ids=cols["message_id"], types=types, user_ids=cols["user_id"],
-        anonymous_ids=cols["anonymous_id"], timestamps=cols["timestamp"],
+        anonymous_ids=cols["anonymous_id"],
         received_at=max(received) if received else datetime.min, previous_ids=previous, traits=traits,
     )
 
 
 def batch_from_rows(rows: list[dict[str, Any]], *, keep_rows: bool = False) -> EventBatch:
-    """Canonical row dicts (from :func:`cxjourney.ingest.normalize.normalize`) -> an :class:`EventBatch`."""
-    dumps = orjson.dumps
-    cols: dict[str, list[Any]] = {c: [r.get(c) for r in rows] for c in _PLAIN}
-    # Decoded at once: orjson allocates each result at 1 KB and shrinks it, and thousands of those alive at a
-    # time make glibc grow and trim its heap over and over (2.5 us per call measured, 0.15 us decoded at once).
-    cols["properties"] = [dumps(r["properties"] or {}).decode() for r in rows]
-    cols["context"] = [dumps(r["context"] or {}).decode() for r in rows]
-    table = pa.table([cols[c] for c in BATCH_COLUMNS], schema=BATCH_SCHEMA)
-    previous: dict[int, str] = {}
-    traits: dict[int, dict[str, Any]] = {}
-    for i, r in enumerate(rows):
-        if r["type"] == "alias":
-            previous[i] = r["properties"]["previous_id"]
-        if r.get("traits"):
-            traits[i] = r["traits"]
-    received = cols["received_at"]
-    return EventBatch(
-        table=table, message_ids=cols["message_id"], types=cols["type"], user_ids=cols["user_id"],
-        anonymous_ids=cols["anonymous_id"], timestamps=cols["timestamp"],
-        received_at=max(received) if received else datetime.min, previous_ids=previous, traits=traits,
-        rows=rows if keep_rows else None,
-    )
+    """Canonical row dicts (from :func:`cxjourney.ingest.normalize.normalize`) -> an :class:`EventBatch`;
+    ``keep_rows``: the writer writes each committed row's ``seq`` and ``person_id`` back into its dict."""
+    from cxjourney.ingest.normalize import ROW_FIELDS
+
+    batch = batch_from_tuples([tuple(r.get(f) for f in ROW_FIELDS) for r in rows])
+    batch.rows = rows if keep_rows else None
+    return batch

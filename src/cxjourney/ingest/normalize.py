@@ -136,21 +136,10 @@ ROW_FIELDS = ("message_id", "type", "event", "name", "user_id", "anonymous_id", 
               "path", "referrer", "channel", "campaign", "revenue", "properties", "context", "source", "traits")
 
 
-def normalize(
-    msg: Any,
-    index: int,
-    *,
-    received_at: datetime,
-    sent_at: Any = None,
-    forced_type: str | None = None,
-    max_bytes: int = 32 * 1024,
-    source: str = "api",
-    raw_size: int | None = None,
-) -> dict[str, Any] | Rejection:
-    """One message -> canonical row dict, or a Rejection naming the field. ``raw_size``: the message's size
-    when the caller knows it (0: known to be within ``max_bytes``)."""
-    r = normalize_tuple(msg, index, received_at=received_at, sent_at=sent_at, forced_type=forced_type,
-                        max_bytes=max_bytes, source=source, raw_size=raw_size)
+def normalize(msg: Any, index: int, **options: Any) -> dict[str, Any] | Rejection:
+    """One message -> canonical row dict (keys :data:`ROW_FIELDS`), or a Rejection naming the field.
+    ``options`` as for :func:`normalize_tuple`."""
+    r = normalize_tuple(msg, index, **options)
     return r if isinstance(r, Rejection) else dict(zip(ROW_FIELDS, r, strict=True))
 
 
@@ -165,8 +154,9 @@ def normalize_tuple(
     source: str = "api",
     raw_size: int | None = None,
 ) -> tuple[Any, ...] | Rejection:
-    """:func:`normalize` with the row as a tuple in :data:`ROW_FIELDS` order (the server's batches are built
-    column-wise from these, without a dict per event)."""
+    """One message -> the canonical row as a tuple in :data:`ROW_FIELDS` order (the server's batches are built
+    column-wise from these, without a dict per event), or a Rejection naming the field. ``raw_size``: the
+    message's size when the caller knows it (0: known to be within ``max_bytes``)."""
     if not isinstance(msg, dict):
         return Rejection(index, "", f"each event must be a JSON object, got {type(msg).__name__}")
     get = msg.get

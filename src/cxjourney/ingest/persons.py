@@ -18,7 +18,6 @@ Two parts, both set-based (a few statements, not one per person):
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -34,18 +33,17 @@ SPAN_KEY = "persons_span_seq"
 TRAITS_CACHE_MAX = 20_000
 
 
-def upsert_persons(con: Any, touched: dict[str, tuple[datetime, datetime]],
-                   traits_updates: list[tuple[str, dict[str, Any], datetime]], moved: dict[str, str],
+def upsert_persons(con: Any, traits_updates: list[tuple[str, dict[str, Any]]], moved: dict[str, str],
                    cache: dict[str, dict[str, Any]] | None = None) -> None:
-    """Traits and merges of one commit. ``touched``: person -> (earliest, latest) event time of this commit
-    (used only for a row made here before its spans are applied); ``traits_updates``: (person, traits, time)
-    in arrival order; ``moved``: merged-away person -> the person it joined.
+    """Traits and merges of one commit, inside its transaction. ``traits_updates``: (person, traits) in arrival
+    order; ``moved``: merged-away person -> the person it joined. A row made here for a person without one has
+    no span yet: :func:`apply_spans` sets it (in the same transaction, or before anything reads).
 
     ``cache``: the stored traits of persons seen lately (kept by the caller, the only writer of traits; cleared
     when a transaction rolls back or a person is erased): an identify that repeats known traits is then
     recognised without reading the row."""
     new_traits: dict[str, dict[str, Any]] = {}
-    for pid, upd, _ in traits_updates:
+    for pid, upd in traits_updates:
         new_traits.setdefault(pid, {}).update(upd)
     heavy = set(new_traits) | set(moved.values())
     if cache is not None:
@@ -86,8 +84,6 @@ def upsert_persons(con: Any, touched: dict[str, tuple[datetime, datetime]],
         _remember(cache, pid, traits)
         firsts = [p[3] for p in parts if p[3] is not None]
         lasts = [p[4] for p in parts if p[4] is not None]
-        if not firsts and pid in touched:
-            firsts, lasts = [touched[pid][0]], [touched[pid][1]]
         rows.append((pid, email, orjson.dumps(traits).decode(), min(firsts, default=None), max(lasts, default=None)))
     gone = sorted(set(moved) & set(existing))
     if gone:

@@ -210,8 +210,7 @@ class EventWriter:
         results = [WriteResult() for _ in groups]
         new_ids: dict[str, str] = {}
         merges: list[tuple[str, str]] = []
-        traits_updates: list[tuple[str, dict[str, Any], datetime]] = []
-        touched: dict[str, tuple[datetime, datetime]] = {}
+        traits_updates: list[tuple[str, dict[str, Any]]] = []
         fresh: set[str] = set()
         newest = datetime.min
         persons: list[str] = []  # person of each committed event, in commit order
@@ -221,7 +220,7 @@ class EventWriter:
         resolve = self.ids.resolve
         for res, b in zip(results, groups, strict=True):
             keep: list[int] | None = None  # row indices, once a duplicate is found
-            types, uids, aids, stamps = b.types, b.user_ids, b.anonymous_ids, b.timestamps
+            types, uids, aids = b.types, b.user_ids, b.anonymous_ids
             prev, traits = b.previous_ids, b.traits
             mids = res.message_ids
             base = len(persons)
@@ -237,14 +236,8 @@ class EventWriter:
                 mids.append(mid)
                 person = resolve(types[i], uids[i], aids[i], prev.get(i) if prev else None, new_ids, merges)
                 persons.append(person)
-                ts = stamps[i]
-                span = touched.get(person)
-                if span is None:
-                    touched[person] = (ts, ts)
-                elif ts < span[0] or ts > span[1]:
-                    touched[person] = (min(span[0], ts), max(span[1], ts))
                 if traits and i in traits:
-                    traits_updates.append((person, traits[i], ts))
+                    traits_updates.append((person, traits[i]))
             res.accepted = len(mids)
             if not mids:
                 continue
@@ -258,13 +251,7 @@ class EventWriter:
         if merges:  # a merge later in the batch also moves earlier rows of the same batch
             final = self.ids.person_of
             persons = [final(p) for p in persons]
-            merged: dict[str, tuple[datetime, datetime]] = {}
-            for pid, (lo, hi) in touched.items():
-                tgt = final(pid)
-                a, b_ = merged.get(tgt, (lo, hi))
-                merged[tgt] = (min(a, lo), max(b_, hi))
-            touched = merged
-            traits_updates = [(final(p), t, ts) for p, t, ts in traits_updates]
+            traits_updates = [(final(p), t) for p, t in traits_updates]
         seq = self.next_seq
         table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
         table = table.append_column("seq", pa.array(np.arange(seq, seq + len(persons), dtype=np.int64)))
@@ -296,7 +283,7 @@ class EventWriter:
                     con.execute("INSERT OR REPLACE INTO identities SELECT id, person_id FROM _cxj_ids")
                 finally:
                     con.unregister("_cxj_ids")
-            upsert_persons(con, touched, traits_updates, moved, self.traits_cache)
+            upsert_persons(con, traits_updates, moved, self.traits_cache)
             hi = seq + len(persons) - 1
             if spans:
                 apply_spans(con, self.span_seq, hi)

@@ -104,11 +104,13 @@ def run_query(ctx: QueryContext, name: str, params: dict[str, Any] | BaseModel |
     spec, parsed = parse_params(name, params)
     extra = ctx.extra if isinstance(ctx.extra, dict) else {}
     extra.pop("rollups", None)
+    extra.pop("rollups_checked", None)  # whether the rollups can answer is decided once per run
     sync = getattr(ctx.store, "sync_for_read", None)
     if sync is not None:
         sync()
     with ctx.store.lock:
         result = spec.run(ctx, parsed)
+    extra.pop("rollups_checked", None)
     if "rollups" in extra:  # answered from the per-person rollups (analytics/rollups.py): as of when
         result.meta.setdefault("rollups", extra.pop("rollups"))
     result.meta.setdefault("query", name)

@@ -12,11 +12,11 @@ scratch space and are left out); each table contributes a pair chosen from how t
   the event writer's transaction (so ``events`` moves too) or deleted by an erasure (the count drops).
 - ``responses``: ``count(*)`` and the sum of the hashes of the keys ``(response_id, question_id)``. Answers are
   inserted (``INSERT OR IGNORE``) or deleted, never updated, so the set of keys determines the content.
-- the analytics rollups (``rx_*``, ``cxjourney.analytics.rollups``) are left out: they are derived from the
-  events, settings and journey files (all in the version). Queries read them when they are exactly up to date
-  (same numbers as from the events) or, in the server, when they lag by at most ``rollup_max_lag_seconds``;
-  such a lagging answer says so (``meta.rollups.events_since`` > 0) and the dashboard does not cache it, so a
-  refresh never leaves a stale answer behind. Their refresh must not make the next page load miss the cache.
+- the analytics rollups (``rx_*``, ``cxjourney.analytics.rollups``) are derived from the events, settings and
+  journey files (all in the version), so their data tables are left out; their state row (``rx_state``:
+  watermark and time of the last refresh) is in. An answer read from rollups that lag behind the newest
+  events (the server allows it for up to ``rollup_max_lag_seconds``) is then reused until the next refresh,
+  and no longer; a refresh that finds nothing new writes nothing and keeps the cache.
 - every other table (ad costs, customer scores, comment analyses, alerts, keys, users, tables added later):
   ``count(*)`` and the sum of the hashes of whole rows, because those are replaced or updated in place.
   They are small (thousands to tens of thousands of rows): well under a few milliseconds.
@@ -37,6 +37,7 @@ RULES: dict[str, str] = {
 }
 WHOLE_ROW = "sum(hash(_t))::VARCHAR"
 DERIVED_PREFIXES = ("rx_",)
+DERIVED_KEPT = ("rx_state",)
 
 
 def _quote(name: str) -> str:
@@ -56,7 +57,7 @@ def data_version(store: Any) -> tuple[tuple[str, int, str | None], ...]:
         names = [r[0] for r in cur.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name = 'main' AND NOT temporary ORDER BY table_name").fetchall()
-                 if not r[0].startswith(DERIVED_PREFIXES)]
+                 if not r[0].startswith(DERIVED_PREFIXES) or r[0] in DERIVED_KEPT]
         if not names:
             return ()
         parts = [f"SELECT {i} AS i, count(*) AS n, {RULES.get(name, WHOLE_ROW)} AS v FROM {_quote(name)} _t"

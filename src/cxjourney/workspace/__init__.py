@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,12 @@ from cxjourney.journeys import Journey, check_journeys
 from cxjourney.schema.yamlfile import load_yaml
 
 CLI_TOKEN_FILE = ".cxjourney/cli-token"
+
+# Parsed journey and survey files per workspace, with the files' stamp they were parsed from (shared by every
+# Workspace object of the process: the server makes one per request). Parsing the YAML on every request cost
+# more than serving a cached dashboard page.
+_PARSED: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
+_PARSED_LOCK = threading.Lock()
 
 
 class Workspace:
@@ -60,20 +67,7 @@ class Workspace:
     def surveys_dir(self) -> Path:
         return self.root / "surveys"
 
-    def survey_ids(self) -> list[str]:
-        """Ids of the surveys defined in surveys/ (the survey package validates their content)."""
-        ids = []
-        if self.surveys_dir.exists():
-            for p in sorted([*self.surveys_dir.glob("*.yaml"), *self.surveys_dir.glob("*.yml")]):
-                try:
-                    data, _ = load_yaml(p)
-                except ValidationFailed:
-                    continue
-                if isinstance(data, dict) and isinstance(data.get("id"), str):
-                    ids.append(data["id"])
-        return ids
-
-    def _files_key(self) -> tuple[Any, ...]:
+    def files_stamp(self) -> tuple[Any, ...]:
         """Name, size and modification time of every journey and survey file: changes when one is edited."""
         out = []
         for d in (self.journeys_dir, self.surveys_dir):
@@ -86,15 +80,38 @@ class Workspace:
                     out.append((str(f), st.st_size, st.st_mtime_ns))
         return tuple(out)
 
+    def _parsed(self, what: str, compute: Any) -> Any:
+        """``compute()``, parsed again only when a journey or survey file changed."""
+        stamp, key = self.files_stamp(), (what, str(self.root))
+        with _PARSED_LOCK:
+            hit = _PARSED.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        value = compute()
+        with _PARSED_LOCK:
+            _PARSED[key] = (stamp, value)
+        return value
+
+    def survey_ids(self) -> list[str]:
+        """Ids of the surveys defined in surveys/ (the survey package validates their content)."""
+        return list(self._parsed("surveys", self._read_survey_ids))
+
+    def _read_survey_ids(self) -> list[str]:
+        ids = []
+        if self.surveys_dir.exists():
+            for p in sorted([*self.surveys_dir.glob("*.yaml"), *self.surveys_dir.glob("*.yml")]):
+                try:
+                    data, _ = load_yaml(p)
+                except ValidationFailed:
+                    continue
+                if isinstance(data, dict) and isinstance(data.get("id"), str):
+                    ids.append(data["id"])
+        return ids
+
     def check_journeys(self) -> tuple[list[Journey], list[dict[str, Any]]]:
         """Valid journeys and the problems of the others; parsed again only when a file changed."""
-        key = self._files_key()
-        cached = getattr(self, "_journeys_cache", None)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        found = check_journeys(self.journeys_dir, self.survey_ids())
-        self._journeys_cache = (key, found)
-        return found
+        valid, problems = self._parsed("journeys", lambda: check_journeys(self.journeys_dir, self.survey_ids()))
+        return list(valid), list(problems)
 
     def journeys(self) -> list[Journey]:
         """Valid journeys (invalid files are skipped here; `cxjourney journeys validate` reports them)."""

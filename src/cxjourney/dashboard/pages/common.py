@@ -2,44 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from cxjourney.dashboard import charts
-from cxjourney.dashboard.data import Panel, fetch, file_stamp, is_flagged, overall_and_trend
+from cxjourney.dashboard.data import Panel, fetch, is_flagged, overall_and_trend
 from cxjourney.dashboard.filters import Filters
 from cxjourney.query.registry import QueryContext
-from cxjourney.workspace import Workspace
-
-
-class CachedWorkspace(Workspace):
-    """The workspace with its journeys and survey ids parsed again only when one of their files changed:
-    parsing the YAML on every request cost more than serving a cached page. Same answers as Workspace."""
-
-    _cache: dict[tuple[Any, ...], Any] = {}
-    _lock = threading.Lock()
-
-    def _cached(self, what: str, compute: Any) -> Any:
-        key = (what, str(self.root), file_stamp(self.journeys_dir, self.surveys_dir))
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = compute()
-        with self._lock:
-            if len(self._cache) > 64:
-                self._cache.clear()
-            self._cache[key] = value
-        return value
-
-    def survey_ids(self) -> list[str]:
-        return list(self._cached("surveys", super().survey_ids))
-
-    def check_journeys(self) -> tuple[list[Any], list[dict[str, Any]]]:
-        return self._cached("journeys", super().check_journeys)  # type: ignore[no-any-return]
-
-
-def cached_workspace(ws: Any) -> Any:
-    return CachedWorkspace(ws.settings) if isinstance(ws, Workspace) and not isinstance(ws, CachedWorkspace) else ws
 
 
 def journeys_of(ctx: QueryContext) -> list[Any]:
