@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     max_event_bytes: int = Field(default=32 * 1024, description="Largest accepted event (bytes of JSON).")
     max_batch_bytes: int = Field(default=500 * 1024, description="Largest accepted request body (bytes).")
     dedup_window_hours: int = Field(default=24, ge=1, description="messageId de-duplication look-back window.")
+    ingest_workers: int = Field(default=1, ge=0, description="Processes that parse /v1/batch bodies beside the server (0: parse in the server process).")
     commit_interval_ms: float = Field(default=5.0, ge=0, description="Group commit: longest wait to gather requests.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed to post events.")
     server_db_memory_mb: int = Field(default=100, ge=64, description="DuckDB memory limit of the server (MB); larger queries spill to disk.")

@@ -144,6 +144,9 @@ def test_invalid_events_are_rejected_by_index_and_field_while_valid_ones_are_kep
         ("/v1/track", b'{"userId": "u", "event": "E", "timestamp": 12.5e99}', "timestamp"),
         ("/v1/identify", b'{"traits": {"a": 1}}', "userId"),
         ("/v1/track", b'{"userId": "u", "event": "E", "sentAt": "whenever", "timestamp": "2025-01-01T00:00:00Z"}', "sentAt"),
+        # epoch milliseconds of year 4052: out of range (was a 500 from the date arithmetic)
+        ("/v1/track", b'{"userId": "u", "event": "E", "sentAt": 65725941601000.0, "timestamp": "2025-01-01T00:00:00Z"}', "sentAt"),
+        ("/v1/batch", b'{"batch": [{"userId": "u", "type": "track", "event": "E", "timestamp": 1e15}]}', "timestamp"),
         ("/v1/alias", b'{"userId": "u"}', "previousId"),
         ("/v1/group", b'{"userId": "u"}', "groupId"),
         ("/v1/page", b'{"type": "track", "userId": "u", "event": "E"}', "type"),

@@ -17,6 +17,7 @@ from cxjourney import __version__
 from cxjourney.api import errors
 from cxjourney.api.deps import utcnow
 from cxjourney.api.errors import FastJSON
+from cxjourney.api.parsers import ParserPool
 from cxjourney.config import Settings
 from cxjourney.ingest.writer import EventWriter
 from cxjourney.security.keys import KeyCache, ensure_cli_token
@@ -75,6 +76,9 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
             on_commit=bus.publish,
         )
         writer.start()
+        parsers = ParserPool(settings.ingest_workers)
+        await parsers.start()
+        app.state.parsers = parsers
         bus.loop = asyncio.get_running_loop()
         app.state.store = st
         app.state.writer = writer
@@ -99,6 +103,7 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
         finally:
             for hook in app.state.shutdown_hooks:
                 hook(app)
+            await parsers.close()
             writer.stop()
             if own:
                 st.close()

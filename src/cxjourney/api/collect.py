@@ -48,8 +48,8 @@ def _sizes(msgs: list[Any], limit: int, body_bytes: int) -> list[int | None]:
     return out
 
 
-async def _body(request: Request, limit: int) -> tuple[Any, int]:
-    """The parsed JSON body and its size in bytes (after gzip/deflate)."""
+async def _raw_body(request: Request, limit: int) -> bytes:
+    """The body's bytes (after gzip/deflate), at most ``limit`` of them."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body is {declared} bytes; the limit is {limit} bytes", errors=[{"field": "body", "message": f"larger than {limit} bytes"}])
@@ -63,17 +63,31 @@ async def _body(request: Request, limit: int) -> tuple[Any, int]:
             raise ValidationFailed("body is not valid gzip/deflate", errors=[{"field": "body", "message": str(exc)}]) from exc
     if len(raw) > limit:
         raise PayloadTooLarge(f"request body is larger than {limit} bytes", errors=[{"field": "body", "message": f"larger than {limit} bytes"}])
+    return raw
+
+
+async def _body(request: Request, limit: int) -> tuple[Any, int]:
+    """The parsed JSON body and its size in bytes (after gzip/deflate)."""
+    raw = await _raw_body(request, limit)
+    return _parse(raw), len(raw)
+
+
+def _parse(raw: bytes) -> Any:
     try:
-        return orjson.loads(raw), len(raw)
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ValidationFailed(f"malformed JSON: {exc}", errors=[{"field": "body", "message": f"malformed JSON: {exc}"}]) from exc
 
 
 def _write_key(request: Request, body: Any) -> None:
+    _check_write_key(request, body.get("writeKey") if isinstance(body, dict) else None)
+
+
+def _check_write_key(request: Request, in_body: Any) -> None:
+    """The write key: the HTTP Basic username, else the body's ``writeKey``."""
     key = basic_username(request)
-    if key is None and isinstance(body, dict):
-        wk = body.get("writeKey")
-        key = wk if isinstance(wk, str) else None
+    if key is None:
+        key = in_body if isinstance(in_body, str) else None
     request.app.state.keys.write_key(key)
 
 
@@ -128,7 +142,15 @@ for _kind in TYPES:
 @router.post("/v1/batch", responses=ERRS, summary="Segment batch")
 async def collect_batch(request: Request) -> FastJSON:
     """Segment batch: ``{"batch": [events...], "sentAt": ..., "writeKey": ...}`` (at most 500 KB)."""
-    body, nbytes = await _body(request, request.app.state.settings.max_batch_bytes)
+    st = request.app.state
+    raw = await _raw_body(request, st.settings.max_batch_bytes)
+    fast = await st.parsers.parse(raw, received_at=utcnow(), max_event_bytes=st.settings.max_event_bytes)
+    if fast is not None:  # every event plainly valid: parsed by a worker process (api/parsers.py, ingest/fastpath.py)
+        batch, key = fast
+        _check_write_key(request, key)
+        res = await asyncio.wrap_future(st.writer.submit(batch))
+        return FastJSON({"ok": True, "success": True, "accepted": res.accepted, "duplicates": res.duplicates, "rejected": []})
+    body, nbytes = _parse(raw), len(raw)
     _write_key(request, body)
     if not isinstance(body, dict) or not isinstance(body.get("batch"), list):
         raise ValidationFailed("a batch body is an object with a 'batch' array", errors=[{"field": "batch", "message": "missing or not an array"}])

@@ -72,9 +72,10 @@ def parse_time(value: Any) -> datetime | None:
     if isinstance(value, (int, float)):
         secs = value / 1000.0 if value > 1e11 else float(value)
         try:
-            return datetime.fromtimestamp(secs, UTC).replace(tzinfo=None)
+            dt = datetime.fromtimestamp(secs, UTC).replace(tzinfo=None)
         except (OverflowError, OSError, ValueError):
             return None
+        return dt if 1970 <= dt.year <= 2200 else None
     return None
 
 
@@ -234,7 +235,10 @@ def normalize_tuple(
             sent = _parse_sent_at(sent_raw) if isinstance(sent_raw, str) else parse_time(sent_raw)
             if sent is None:
                 return Rejection(index, "sentAt", "sentAt is not an ISO-8601 date-time", sent_raw, message_id)
-            ts = ts + (received_at - sent)
+            try:
+                ts = ts + (received_at - sent)
+            except OverflowError:
+                return Rejection(index, "sentAt", "sentAt is too far from the time the event was received", sent_raw, message_id)
         if ts > received_at + _DAY:
             return Rejection(index, "timestamp", "timestamp is more than a day in the future", ts_raw, message_id)
     else:

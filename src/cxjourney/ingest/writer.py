@@ -16,7 +16,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -27,12 +26,14 @@ import numpy as np
 import pyarrow as pa
 
 from cxjourney.ingest.batch import _ARROW_SCHEMA, EVENT_COLUMNS, EventBatch, batch_from_rows
+from cxjourney.ingest.dedup import SeenIds
 from cxjourney.ingest.persons import apply_spans, stored_span_seq, upsert_persons
 
 __all__ = ["EVENT_COLUMNS", "_ARROW_SCHEMA", "EventBatch", "EventWriter", "WriteResult"]
 
-# At most this many messageIds are remembered for de-duplication (~60 MB); within the window, the newest win.
-DEDUP_MAX_IDS = 500_000
+# At most this many messageIds are remembered for de-duplication (~20 MB, see ingest/dedup.py); within the window,
+# the newest win. At 20,000 events/s that is the last 100 s; at 100 events/s, the last 5.5 hours.
+DEDUP_MAX_IDS = 2_000_000
 
 
 @dataclass
@@ -84,22 +85,17 @@ class EventWriter:
         self.traits_cache: dict[str, dict[str, Any]] = {}  # see upsert_persons
         self.last_commit: float | None = None  # time.monotonic() of the last commit with events
         self._span_due = time.monotonic() + span_interval_s
-        # messageIds of the de-duplication window: a set, plus the ids of each commit in arrival order so that
-        # expiry costs only what expires (never a scan of the whole window).
-        self.seen: set[str] = set()
-        self._recent: deque[tuple[datetime, list[str]]] = deque()
+        # messageIds of the de-duplication window (bounded memory: ingest/dedup.py), reloaded from the store.
+        self.seen = SeenIds(dedup_window, DEDUP_MAX_IDS)
         newest = self.con.execute("SELECT max(received_at) FROM events").fetchall()[0][0]
         if newest is not None:
-            rows = self.con.execute(
-                "SELECT message_id, received_at FROM events WHERE received_at >= ? ORDER BY received_at DESC LIMIT ?",
+            cur = self.con.execute(
+                "SELECT message_id, received_at FROM (SELECT message_id, received_at, seq FROM events WHERE received_at >= ? "
+                "ORDER BY received_at DESC, seq DESC LIMIT ?) ORDER BY received_at, seq",
                 [newest - dedup_window, DEDUP_MAX_IDS],
-            ).fetchall()
-            for mid, rec in reversed(rows):
-                if self._recent and self._recent[-1][0] == rec:
-                    self._recent[-1][1].append(mid)
-                else:
-                    self._recent.append((rec, [mid]))
-                self.seen.add(mid)
+            )
+            while rows := cur.fetchmany(100_000):
+                self.seen.add_rows(rows)
         self._queue: queue.Queue[tuple[EventBatch, Future[WriteResult]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -216,16 +212,20 @@ class EventWriter:
         persons: list[str] = []  # person of each committed event, in commit order
         parts: list[pa.Table] = []
         kept_rows: list[tuple[int, list[dict[str, Any]]]] = []  # write(): (offset, the caller's dicts)
-        seen = self.seen
         resolve = self.ids.resolve
+        # Which ids were seen before, for all the commit's batches at once (within it: ``fresh``).
+        known_all = self.seen.known([mid for b in groups for mid in b.message_ids]).tolist()
+        offset = 0
         for res, b in zip(results, groups, strict=True):
             keep: list[int] | None = None  # row indices, once a duplicate is found
             types, uids, aids = b.types, b.user_ids, b.anonymous_ids
             prev, traits = b.previous_ids, b.traits
             mids = res.message_ids
             base = len(persons)
+            known = known_all[offset:offset + len(b.message_ids)]
+            offset += len(b.message_ids)
             for i, mid in enumerate(b.message_ids):
-                if mid in seen or mid in fresh:
+                if known[i] or mid in fresh:
                     res.duplicates += 1
                     if keep is None:
                         keep = list(range(i))
@@ -297,20 +297,10 @@ class EventWriter:
         if spans:
             self.span_seq = hi
             self._span_due = time.monotonic() + self.span_interval
-        self.seen.update(fresh)
-        self._recent.append((newest, list(fresh)))
-        self._evict(newest)
+        self.seen.add(newest, list(fresh))
         if self.on_commit is not None:
             try:
                 self.on_commit(table)
             except Exception:
                 pass
         return results
-
-    def _evict(self, newest: datetime) -> None:
-        """Forget the ids of commits older than the window, and the oldest beyond DEDUP_MAX_IDS (bounded memory:
-        a retry arrives within minutes; a day of heavy traffic must not fill the server's memory)."""
-        cutoff = newest - self.dedup_window
-        recent, seen = self._recent, self.seen
-        while recent and (recent[0][0] < cutoff or len(seen) > DEDUP_MAX_IDS):
-            seen.difference_update(recent.popleft()[1])

@@ -1,0 +1,279 @@
+"""The fast path for ``/v1/batch``: a well-formed batch straight from its bytes to an :class:`EventBatch`.
+
+The exact path (:func:`cxjourney.api.collect._body` + :func:`~cxjourney.ingest.normalize.normalize_tuple`)
+parses every event into Python dicts, validates it, and serializes ``properties`` and ``context`` back to JSON
+text for storage. Under sustained ingestion that Python work, done under the one interpreter lock the writer
+also needs, is what bounds the rate. Here the body is decoded with msgspec into typed structs, keeping
+``properties`` and ``context`` as the raw JSON text the client sent (stored as sent: never turned into dicts
+and back), and reading out of them only the few fields the canonical row derives (page URL, path, referrer,
+campaign, channel, revenue).
+
+It only ever **accepts**: whenever an event is not plainly valid (a wrong type, a missing id, a bad timestamp,
+a number as an id, an event that could be near the size limit, text that is not UTF-8…) it returns ``None`` and
+the caller runs the exact path on the whole batch, which names every rejected event's field and reason. For
+the events it accepts it produces the same rows as the exact path (``properties``/``context`` equal as JSON:
+``tests/backbone/test_fastpath.py`` compares both paths event by event).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import msgspec
+import orjson
+import pyarrow as pa
+
+from cxjourney.ingest.batch import _JSON, BATCH_COLUMNS, BATCH_SCHEMA, EventBatch
+from cxjourney.ingest.normalize import MEDIUM_CHANNEL, TYPES, _num, _parse_sent_at, parse_time
+
+_UNSET: Any = msgspec.UNSET
+_DAY = timedelta(days=1)
+_TYPES = frozenset(TYPES)
+# The compact serialization of an event (what the exact path measures against the 32 KB limit) is at most
+# 4.5x its raw text: whitespace and escapes only shrink, and the worst number ("1e15," -> "1000000000000000.0,")
+# grows 4.5x. Events whose raw text is at most limit / _GROWTH surely fit; bigger ones go the exact path.
+_GROWTH = 5
+
+
+class _Body(msgspec.Struct):
+    batch: list[msgspec.Raw]
+    sentAt: Any = None  # noqa: N815  (Segment's field names)
+    writeKey: Any = None  # noqa: N815
+
+
+class _Msg(msgspec.Struct):
+    type: Any = None
+    messageId: Any = None  # noqa: N815
+    userId: Any = None  # noqa: N815
+    anonymousId: Any = None  # noqa: N815
+    event: Any = None
+    name: Any = None
+    timestamp: Any = _UNSET
+    originalTimestamp: Any = None  # noqa: N815
+    sentAt: Any = _UNSET  # noqa: N815
+    properties: msgspec.Raw = _UNSET
+    context: msgspec.Raw = _UNSET
+    traits: Any = None
+    previousId: Any = None  # noqa: N815
+    groupId: Any = None  # noqa: N815
+
+
+class _Props(msgspec.Struct):
+    """The fields of ``properties`` a row reads (the rest are skipped, never decoded)."""
+
+    url: Any = None
+    path: Any = None
+    referrer: Any = None
+    campaign: Any = None
+    channel: Any = None
+    revenue: Any = None
+    total: Any = None
+
+
+class _Ctx(msgspec.Struct):
+    """The fields of ``context`` a row reads."""
+
+    page: Any = None
+    campaign: Any = None
+    channel: Any = None
+    traits: Any = None
+
+
+_body_decoder = msgspec.json.Decoder(_Body)
+_msg_decoder = msgspec.json.Decoder(_Msg)
+_props_decoder = msgspec.json.Decoder(_Props)
+_ctx_decoder = msgspec.json.Decoder(_Ctx)
+_EMPTY_PROPS = _Props()
+_EMPTY_CTX = _Ctx()
+
+
+class Bail(Exception):
+    """Not plainly valid: the exact path decides."""
+
+
+def _raw_object(raw: Any, decoder: msgspec.json.Decoder, empty: Any) -> tuple[bytes, Any]:
+    """A raw ``properties``/``context`` value -> (its JSON text, its decoded fields); absent or null is {}."""
+    if raw is _UNSET:
+        return b"{}", empty
+    text = bytes(raw)
+    if text[:1] != b"{":
+        if text == b"null":
+            return b"{}", empty
+        raise Bail
+    return text, decoder.decode(text)
+
+
+def _id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if type(value) is not str:  # numbers are ids too, but the exact path converts them
+        raise Bail
+    stripped = value.strip()
+    if not stripped and value:  # only blanks: the exact path rejects it
+        raise Bail
+    return stripped or None
+
+
+def fast_batch(raw: bytes, *, received_at: datetime, max_event_bytes: int,
+               source: str = "api") -> tuple[EventBatch, Any] | None:
+    """A ``/v1/batch`` body -> (the batch of all its events, its ``writeKey``), or ``None`` when any part of it
+    needs the exact path (which then also gives every error its field and reason)."""
+    try:
+        body = _body_decoder.decode(raw)
+        return _build(body, received_at, max_event_bytes, source), body.writeKey
+    except (Bail, msgspec.DecodeError, pa.ArrowInvalid, ValueError, TypeError, OverflowError):
+        return None
+
+
+def _build(body: _Body, received_at: datetime, max_event_bytes: int, source: str) -> EventBatch:
+    n = len(body.batch)
+    if n == 0:
+        raise Bail
+    batch_sent = body.sentAt
+    max_raw = max_event_bytes // _GROWTH
+    message_ids: list[str] = []
+    types: list[str] = []
+    events: list[str | None] = []
+    names: list[str | None] = []
+    user_ids: list[str | None] = []
+    anonymous_ids: list[str | None] = []
+    stamps: list[datetime] = []
+    urls: list[str | None] = []
+    paths: list[str | None] = []
+    referrers: list[str | None] = []
+    channels: list[str | None] = []
+    campaigns: list[str | None] = []
+    revenues: list[float | None] = []
+    props_col: list[bytes] = []
+    ctx_col: list[bytes] = []
+    previous: dict[int, str] = {}
+    traits_of: dict[int, dict[str, Any]] = {}
+    decode_msg = _msg_decoder.decode
+    for i, raw_msg in enumerate(body.batch):
+        if len(raw_msg) > max_raw:
+            raise Bail
+        m = decode_msg(raw_msg)
+        etype = m.type
+        if etype not in _TYPES:
+            raise Bail
+        mid = m.messageId
+        if mid is None:
+            mid = str(uuid.uuid4())
+        elif type(mid) is not str or not mid or len(mid) > 200:
+            raise Bail
+        user_id = _id(m.userId)
+        anonymous_id = _id(m.anonymousId)
+        if user_id is None and anonymous_id is None:
+            raise Bail
+        props_text, p = _raw_object(m.properties, _props_decoder, _EMPTY_PROPS)
+        ctx_text, c = _raw_object(m.context, _ctx_decoder, _EMPTY_CTX)
+        traits = m.traits
+        if traits is not None and type(traits) is not dict:
+            raise Bail
+        if traits is None and etype == "identify":
+            traits = c.traits
+            if traits is not None and type(traits) is not dict:
+                raise Bail
+        event = name = None
+        extra: dict[str, Any] | None = None  # keys the row adds to properties (alias, group, identify)
+        if etype == "track":
+            event = m.event
+            if type(event) is not str or not event.strip():
+                raise Bail
+            event = event.strip()
+        elif etype == "page" or etype == "screen":
+            name = m.name
+            if name is not None and type(name) is not str:
+                raise Bail
+        elif etype == "alias":
+            prev = _id(m.previousId)
+            if prev is None or user_id is None:
+                raise Bail
+            previous[i] = prev
+            extra = {"previous_id": prev}
+        elif etype == "group":
+            gid = _id(m.groupId)
+            if gid is None:
+                raise Bail
+            extra = {"group_id": gid}
+        if traits is not None:
+            if etype == "identify" or etype == "group":
+                extra = {**(extra or {}), "traits": traits}
+            if etype == "identify" and traits:
+                traits_of[i] = traits
+        if extra is not None:  # the row's properties are the sent ones plus these keys
+            merged = orjson.loads(props_text)
+            merged.update(extra)
+            props_text = orjson.dumps(merged)
+            p = _props_decoder.decode(props_text)
+        # Timestamps: the event's own time, corrected for the device clock by sentAt (Segment's rule).
+        ts_raw = m.timestamp if m.timestamp is not _UNSET else m.originalTimestamp
+        if ts_raw is not None:
+            ts = parse_time(ts_raw)
+            if ts is None:
+                raise Bail
+            sent_raw = m.sentAt if m.sentAt is not _UNSET else batch_sent
+            if sent_raw is not None:
+                sent = _parse_sent_at(sent_raw) if type(sent_raw) is str else parse_time(sent_raw)
+                if sent is None:
+                    raise Bail
+                ts = ts + (received_at - sent)
+            if ts > received_at + _DAY:
+                raise Bail
+        else:
+            ts = received_at
+        page = c.page if type(c.page) is dict else {}
+        url = (p.url if etype == "page" else None) or page.get("url")
+        if type(url) is not str:
+            url = None
+        path = (p.path if etype == "page" else None) or page.get("path") or (urlparse(url).path if url else None)
+        referrer = p.referrer or page.get("referrer")
+        campaign = c.campaign if type(c.campaign) is dict else {}
+        camp_name = campaign.get("name") or p.campaign
+        if not camp_name and url and "utm_campaign" in url:
+            camp_name = next(iter(parse_qs(urlparse(url).query).get("utm_campaign") or []), None)
+        revenue = p.revenue
+        revenue = float(revenue) if type(revenue) is float or type(revenue) is int else _num(revenue)
+        if revenue is None:
+            revenue = _num(p.total)
+        ch = p.channel or c.channel
+        if isinstance(ch, str) and ch:
+            channel: str | None = ch.lower()
+        else:
+            medium = campaign.get("medium")
+            if isinstance(medium, str) and medium:
+                channel = MEDIUM_CHANNEL.get(medium.lower(), medium.lower())
+            else:
+                channel = "web" if etype == "page" else "app" if etype == "screen" else None
+        message_ids.append(mid)
+        types.append(etype)
+        events.append(event)
+        names.append(name)
+        user_ids.append(user_id)
+        anonymous_ids.append(anonymous_id)
+        stamps.append(ts)
+        urls.append(url)
+        paths.append(path if isinstance(path, str) else None)
+        referrers.append(referrer if isinstance(referrer, str) else None)
+        channels.append(channel)
+        campaigns.append(camp_name if isinstance(camp_name, str) else None)
+        revenues.append(revenue)
+        props_col.append(props_text)
+        ctx_col.append(ctx_text)
+    cols: dict[str, Any] = {
+        "message_id": message_ids, "type": types, "event": events, "name": names, "user_id": user_ids,
+        "anonymous_id": anonymous_ids, "timestamp": stamps, "received_at": [received_at] * n, "url": urls,
+        "path": paths, "referrer": referrers, "channel": channels, "campaign": campaigns, "revenue": revenues,
+        "source": [source] * n,
+    }
+    # The sent JSON text, stored as it is (pa.string() checks it is UTF-8: raises ArrowInvalid otherwise).
+    cols["properties"] = pa.ExtensionArray.from_storage(_JSON, pa.array(props_col, pa.string()))
+    cols["context"] = pa.ExtensionArray.from_storage(_JSON, pa.array(ctx_col, pa.string()))
+    table = pa.table([cols[c] for c in BATCH_COLUMNS], schema=BATCH_SCHEMA)
+    return EventBatch(
+        table=table, message_ids=message_ids, types=types, user_ids=user_ids, anonymous_ids=anonymous_ids,
+        received_at=received_at, previous_ids=previous, traits=traits_of,
+    )
