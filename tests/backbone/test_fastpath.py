@@ -210,9 +210,23 @@ def _big_batch(tag: str, n: int = 60) -> dict[str, Any]:
                        "context": {"page": {"url": f"https://shop.example/p/{i}?utm_campaign=zima"}}} for i in range(n)]}
 
 
+def _ready_workers(live: Any, client: httpx.Client) -> Any:
+    """The server's parsing pool, once its worker is ready: the first large batch starts it (and is parsed in the
+    server meanwhile)."""
+    parsers = live.app.state.parsers
+    assert parsers.workers == 1 and parsers._all == []  # nothing started before a large batch came
+    assert client.post("/v1/batch", json=_big_batch("boot")).status_code == 200
+    deadline = time.time() + 60
+    while not parsers._all:
+        assert time.time() < deadline, "the parsing worker did not start"
+        time.sleep(0.05)
+    return parsers
+
+
 def test_a_large_batch_is_parsed_by_a_worker_process_and_stored_like_the_exact_path(live_server: Any) -> None:
-    parsers = live_server.app.state.parsers
-    assert parsers.workers == 1 and len(parsers._all) == 1
+    with httpx.Client(base_url=live_server.url, auth=(live_server.write_key, ""), timeout=30) as c:
+        parsers = _ready_workers(live_server, c)
+    assert len(parsers._all) == 1
     body = _big_batch("w")
     before = parsers.remote
     with httpx.Client(base_url=live_server.url, auth=(live_server.write_key, ""), timeout=30) as c:
@@ -235,9 +249,11 @@ def test_a_large_batch_is_parsed_by_a_worker_process_and_stored_like_the_exact_p
 
 
 def test_a_killed_worker_loses_no_event_and_is_replaced(live_server: Any) -> None:
-    parsers = live_server.app.state.parsers
     with httpx.Client(base_url=live_server.url, auth=(live_server.write_key, ""), timeout=30) as c:
-        assert c.post("/v1/batch", json=_big_batch("k0")).status_code == 200  # the worker is up
+        parsers = _ready_workers(live_server, c)
+        remote = parsers.remote
+        assert c.post("/v1/batch", json=_big_batch("k0")).status_code == 200
+        assert parsers.remote == remote + 1
         old = parsers._all[0].proc.pid
         os.kill(old, signal.SIGKILL)
         time.sleep(0.2)
@@ -251,8 +267,8 @@ def test_a_killed_worker_loses_no_event_and_is_replaced(live_server: Any) -> Non
         assert parsers.remote == remote + 1  # the new worker parses the next one
     st_ = live_server.app.state.store
     with st_.lock:
-        n = st_.con.execute("SELECT count(*) FROM events WHERE message_id LIKE 'k_-%'").fetchall()[0][0]
-    assert n == 180
+        n = st_.con.execute("SELECT count(*) FROM events WHERE message_id LIKE 'k_-%' OR message_id LIKE 'boot-%'").fetchall()[0][0]
+    assert n == 180 + 60  # and the batch that started the worker
 
 
 def test_an_invalid_event_in_a_large_batch_is_named_and_the_valid_ones_are_kept(live_server: Any) -> None:
@@ -271,16 +287,17 @@ def test_a_cancelled_request_does_not_leave_its_answer_for_the_next_one() -> Non
         pool = ParserPool(1, min_bytes=0)
         await pool.start()
         try:
-            first = orjson.dumps({"batch": [VALID[0]] * 1})
+            first = orjson.dumps({"batch": [{**VALID[0], "messageId": f"big-{i}"} for i in range(5000)]})  # ~70 ms
             second = orjson.dumps({"batch": [VALID[3], VALID[4]]})
             task = asyncio.create_task(pool.parse(first, received_at=RECEIVED, max_event_bytes=LIMIT))
-            await asyncio.sleep(0.05)  # the request is on its way to the worker
+            await asyncio.sleep(0.01)  # the body is with the worker, its answer not back yet
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
             got = await pool.parse(second, received_at=RECEIVED, max_event_bytes=LIMIT)
             assert got is not None
             assert list(got[0].message_ids) == ["p2", "s1"]
+            assert pool.remote == 1
         finally:
             await pool.close()
 
@@ -293,8 +310,10 @@ def test_without_workers_batches_are_parsed_in_the_server(workspace: Any) -> Non
     server, th, live = start_server(workspace, ingest_workers=0)
     try:
         with httpx.Client(base_url=live.url, auth=(live.write_key, ""), timeout=30) as c:
-            assert c.post("/v1/batch", json=_big_batch("nw")).status_code == 200
-        assert live.app.state.parsers.local == 1 and live.app.state.parsers.remote == 0
+            for k in range(3):
+                assert c.post("/v1/batch", json=_big_batch(f"nw{k}")).status_code == 200
+        assert live.app.state.parsers.local == 3 and live.app.state.parsers.remote == 0
+        assert live.app.state.parsers._all == [] and live.app.state.parsers._boot is None
     finally:
         server.should_exit = True
         th.join(timeout=30)

@@ -76,8 +76,7 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Callabl
             on_commit=bus.publish,
         )
         writer.start()
-        parsers = ParserPool(settings.ingest_workers)
-        await parsers.start()
+        parsers = ParserPool(settings.ingest_workers)  # started by the first large batch
         app.state.parsers = parsers
         bus.loop = asyncio.get_running_loop()
         app.state.store = st

@@ -1,6 +1,7 @@
 """A parsing worker process of the server: ``python -m cxjourney.ingest.parse_worker``.
 
-It reads requests from stdin and writes answers to stdout, each an 8-byte little-endian length and a pickle:
+Once its imports are done it writes ``R`` to stdout (ready). Then it reads requests from stdin and writes answers
+to stdout, each an 8-byte little-endian length and a pickle:
 request ``(body bytes, received_at, max_event_bytes)``, answer what
 :func:`cxjourney.ingest.fastpath.fast_batch` returns (``None``: the server runs the exact path itself).
 It imports only the fast path (msgspec, orjson, pyarrow), and exits when the server closes its stdin (also
@@ -55,6 +56,7 @@ def main() -> None:
     last_trim = time.monotonic()
     out = os.dup(sys.stdout.fileno())  # the answers' channel; stray prints of any library go to stderr
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    os.write(out, b"R")  # ready: imports done
     while True:
         head = _read(inp, 8)
         if head is None:
