@@ -155,13 +155,27 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _tree_rss_sampler(pids: list[int], stop: threading.Event, out: dict) -> None:
-    """Peak of the summed resident memory of the server and its workers, sampled every 0.1 s."""
+def _tree_sampler(root: int, stop: threading.Event, out: dict) -> None:
+    """Every 0.1 s: the server's worker processes (started by the first large batch), the peak of the summed
+    resident memory of the server and its workers, and each process's CPU time so far."""
     while not stop.wait(0.1):
         try:
+            pids = [root, *_children(root)]
             out["peak"] = max(out.get("peak", 0.0), sum(_rss_mb(p, "VmRSS") for p in pids))
-        except OSError:
+            out["peak_pss"] = max(out.get("peak_pss", 0.0), sum(_pss_mb(p) for p in pids))
+            for p in pids:
+                out.setdefault("cpu", {})[p] = _cpu_s(p)
+                out.setdefault("hwm", {})[p] = _rss_mb(p, "VmHWM")
+        except (OSError, ValueError):
             pass
+
+
+def _pss_mb(pid: int) -> float:
+    """Proportional set size: shared pages (the libraries both processes map) divided among their users."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _cpu_s(pid: int) -> float:
@@ -253,9 +267,10 @@ def main() -> None:
     print(f"prepared {n_batches} batches x {args.batch} events (~{avg_bytes:.0f} bytes/event) in {time.perf_counter() - t0:.1f}s")
 
     port = _free_port()
+    server_log = work / "server.log"  # a file, not a pipe: a pipe nobody reads would block the server's logging
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     srv = subprocess.Popen([sys.executable, "-m", "cxjourney.cli.main", "serve", "-w", str(ws), "--port", str(port)],
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                           env=env, stdout=subprocess.DEVNULL, stderr=server_log.open("wb"))
     try:
         deadline = time.time() + 60
         while True:
@@ -267,9 +282,8 @@ def main() -> None:
             except OSError:
                 pass
             if time.time() > deadline or srv.poll() is not None:
-                raise SystemExit(f"server did not start: {srv.stderr.read().decode() if srv.stderr else ''}")
+                raise SystemExit(f"server did not start: {server_log.read_text(errors='replace')}")
             time.sleep(0.1)
-        time.sleep(1.0)  # the parsing workers start beside the server
         pids = [srv.pid, *_children(srv.pid)]
         rss_idle = sum(_rss_mb(p, "VmRSS") for p in pids)
         spy = None
@@ -279,20 +293,23 @@ def main() -> None:
                                     "-d", str(int(args.seconds)), "--nonblocking", *(["--gil"] if args.profile_gil else [])],
                                    stdout=subprocess.DEVNULL)
         q: mp.Queue = mp.Queue()
-        cpu0 = sum(_cpu_s(p) for p in pids)
+        cpu0 = {p: _cpu_s(p) for p in pids}
         sampled: dict = {}
         stop = threading.Event()
-        sampler = threading.Thread(target=_tree_rss_sampler, args=(pids, stop, sampled), daemon=True)
+        sampler = threading.Thread(target=_tree_sampler, args=(srv.pid, stop, sampled), daemon=True)
         sampler.start()
         gen = mp.get_context("fork").Process(target=_load_worker, args=(port, key, bodies, args.connections, args.seconds, q))
         gen.start()
         res = q.get()
-        res["server_cpu"] = sum(_cpu_s(p) for p in pids) - cpu0
+        pids = [srv.pid, *_children(srv.pid)]
+        # Workers started during the load count all their CPU (their start-up included).
+        res["server_cpu"] = sum(_cpu_s(p) - cpu0.get(p, 0.0) for p in pids)
         gen.join()
         stop.set()
         sampler.join()
         peaks = [_rss_mb(p, "VmHWM") for p in pids]
-        peak_rss = sum(peaks)  # an upper bound: each process's own peak, added
+        gone = [h for p, h in sampled.get("hwm", {}).items() if p not in pids]  # workers replaced during the run
+        peak_rss = sum(peaks) + sum(gone)  # an upper bound: each process's own peak, added
         if spy is not None:
             spy.wait(timeout=120)
     finally:
@@ -317,14 +334,18 @@ def main() -> None:
     print(f"  load generator CPU  : {res['gen_cpu'] / res['elapsed'] * 100:.0f}% of one core (same machine)")
     print(f"  latency per request : p50 {res['p50_ms']:.0f} ms, p99 {res['p99_ms']:.0f} ms")
     print(f"  server RSS          : server and workers together: idle {rss_idle:.0f} MB, peak {sampled.get('peak', 0):.0f} MB "
-          f"(sampled every 0.1 s); each one's own peak added: {' + '.join(f'{p:.0f}' for p in peaks)} = {peak_rss:.0f} MB "
-          f"(limit 500 MB: {'OK' if peak_rss < 500 else 'OVER'})")
+          f"(sampled every 0.1 s); each one's own peak added: {' + '.join(f'{p:.0f}' for p in peaks + gone)} = {peak_rss:.0f} MB "
+          f"(limit 500 MB: {'OK' if peak_rss < 500 else 'OVER'}); proportional (shared libraries counted once): "
+          f"peak {sampled.get('peak_pss', 0):.0f} MB")
     print(f"raw DuckDB insert of the same events (Arrow, {args.batch}/transaction): {raw:,.0f} events/s")
     print(f"ratio server / raw insert: {rate / raw:.2f}")
     print(f"machine load average (1 min) before / after: {load0:.1f} / {os.getloadavg()[0]:.1f} "
           f"(other processes share the {os.cpu_count()} cores; figures are only comparable at a similar load)")
     if stored != res["acked"]:
         print(f"WARNING: stored {stored} != acknowledged {res['acked']}")
+    log_text = server_log.read_text(errors="replace")
+    if "Traceback" in log_text or "ERROR" in log_text:
+        print(f"WARNING: the server logged errors ({server_log}):\n{log_text[-3000:]}")
 
 
 if __name__ == "__main__":

@@ -209,3 +209,23 @@ def test_a_full_build_under_a_small_memory_limit_raises_it_for_the_build_and_res
     assert seen and seen[0] != before  # raised during the build (rollup_build_memory_mb)
     after = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     assert abs(rollups._to_mb(after) - rollups._to_mb(before)) < 0.5  # type: ignore[operator]  # (shown rounded)
+
+
+def test_an_incremental_refresh_in_many_chunks_equals_the_answer_from_the_events(ws: tuple[Any, Any],
+                                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """After heavy ingestion a refresh touches most persons' whole histories: it computes them in chunks of about
+    CHUNK_EVENTS events (so it fits the server's memory limit), with the same result as one pass."""
+    from cxjourney.analytics import rollups
+
+    settings, store = ws
+    journeys = _ctx(settings, store, rollups=True).workspace.journeys()
+    rollups.refresh(store, settings, journeys)
+    persons = [r[0] for r in store.con.execute("SELECT DISTINCT person_id FROM events ORDER BY 1 LIMIT 40").fetchall()]
+    _write(store, [{"type": "track", "userId": p, "event": "Product Viewed", "timestamp": "2024-02-02T10:00:00Z",
+                    "messageId": f"chunk-{p}"} for p in persons])
+    monkeypatch.setattr(rollups, "CHUNK_EVENTS", 200)
+    n_events = store.con.execute("SELECT count(*) FROM events WHERE person_id IN (SELECT unnest(?))", [persons]).fetchall()[0][0]
+    rep = rollups.refresh(store, settings, journeys)
+    assert rep.mode == "incremental" and rep.touched == 40
+    assert rep.chunks >= min(40, n_events // 200) >= 3
+    _assert_same_as_events(settings, store)

@@ -79,9 +79,11 @@ class RefreshReport:
     touched: int
     seconds: float
     watermark: int
+    chunks: int = 1  # an incremental refresh computes its persons in chunks of about CHUNK_EVENTS events
 
     def as_json(self) -> dict[str, Any]:
-        return {"mode": self.mode, "touched": self.touched, "seconds": round(self.seconds, 3), "watermark": self.watermark}
+        return {"mode": self.mode, "touched": self.touched, "seconds": round(self.seconds, 3), "watermark": self.watermark,
+                "chunks": self.chunks}
 
 
 def signature(settings: Any, journeys: list[Any]) -> str:
@@ -266,6 +268,10 @@ def _event_rows(ev: Any, keys: Any) -> Any:
     return t.join(k, t.person_id == k._kp).drop("_kp")
 
 
+# An incremental refresh computes the touched persons in chunks of about this many events (see _refresh_in).
+CHUNK_EVENTS = 250_000
+
+
 def _run(cur: Any, sql: str, params: list[Any] | None = None) -> list[Any]:
     """Execute and fetch everything (a pending result would block Ibis on the same connection)."""
     return cur.execute(sql, params or []).fetchall()
@@ -358,36 +364,57 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
     if not rebuild and (row[1], row[2]) == (hi, n_events):
         return RefreshReport("none", 0, time.perf_counter() - t0, hi)
     events = be.table("events")
-    tt: Any = None
     if rebuild:  # tables made afresh: their layout may have changed with the rollup version
         for t in TABLES:
             _run(cur, f"DROP TABLE IF EXISTS {t}")
     for name, ddl in _DDL.items():
         if name != "rx_state":
             _run(cur, ddl)
+    chunks: list[int] = [0]
     if rebuild:
-        ev = events
         touched = -1  # every person: counted below
+        _compute(cur, be, events, None, journeys, settings)
     else:
         # Persons with a new event, and persons merged into another one (their id now maps to another person;
         # erasure deletes a person's rollup rows itself, like every row naming them).
-        _run(cur, "CREATE OR REPLACE TEMP TABLE _rx_touched AS "
+        _run(cur, "CREATE OR REPLACE TEMP TABLE _rx_all_touched AS "
                     "SELECT DISTINCT person_id FROM events WHERE seq > ? AND seq <= ? "
                     "UNION SELECT r.person_id FROM rx_person r JOIN identities i ON i.id = r.person_id "
                     "AND i.person_id <> r.person_id", [row[1], hi])
-        touched = int(cur.execute("SELECT count(*) FROM _rx_touched").fetchall()[0][0])
+        touched = int(cur.execute("SELECT count(*) FROM _rx_all_touched").fetchall()[0][0])
         for t in TABLES:
             if t != "rx_keys":
-                _run(cur, f"DELETE FROM {t} WHERE person_id IN (SELECT person_id FROM _rx_touched)")
-        tt = be.table("_rx_touched")
-        # The touched persons' events, read once (every rollup below is computed from them).
-        _run(cur, "CREATE OR REPLACE TEMP TABLE _rx_events AS SELECT * EXCLUDE (message_id, user_id, anonymous_id, "
-                  "received_at, referrer, context) FROM events WHERE person_id IN (SELECT person_id FROM _rx_touched)")
-        ev = be.table("_rx_events")
+                _run(cur, f"DELETE FROM {t} WHERE person_id IN (SELECT person_id FROM _rx_all_touched)")
+        # The touched persons in chunks of about CHUNK_EVENTS events: a refresh after heavy ingestion touches
+        # most persons' whole histories, and the paths and step lists cannot all spill to disk under the
+        # server's small memory limit. Each chunk is computed like a refresh of its persons alone.
+        _run(cur, "CREATE OR REPLACE TEMP TABLE _rx_chunks AS SELECT person_id, "
+                  "(sum(n) OVER (ORDER BY person_id) - n) // ? AS chunk FROM "
+                  "(SELECT e.person_id, count(*) AS n FROM events e JOIN _rx_all_touched t ON t.person_id = e.person_id "
+                  "GROUP BY e.person_id)", [CHUNK_EVENTS])
+        chunks = [int(r[0]) for r in _run(cur, "SELECT DISTINCT chunk FROM _rx_chunks ORDER BY 1")]
+        for c in chunks:
+            _run(cur, "CREATE OR REPLACE TEMP TABLE _rx_touched AS SELECT person_id FROM _rx_chunks WHERE chunk = ?", [c])
+            # The chunk's persons' events, read once (every rollup below is computed from them).
+            _run(cur, "CREATE OR REPLACE TEMP TABLE _rx_events AS SELECT * EXCLUDE (message_id, user_id, anonymous_id, "
+                      "received_at, referrer, context) FROM events WHERE person_id IN (SELECT person_id FROM _rx_touched)")
+            _compute(cur, be, be.table("_rx_events"), be.table("_rx_touched"), journeys, settings)
+    max_active, n_persons = cur.execute("SELECT max(last_active), count(*) FROM rx_person").fetchall()[0]
+    if touched < 0:
+        touched = int(n_persons)
+    secs = time.perf_counter() - t0
+    _run(cur, "INSERT OR REPLACE INTO rx_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [STATE, sig, hi, n_events, n_persons, max_active, datetime.now(UTC).replace(tzinfo=None), secs, touched])
+    return RefreshReport("full" if rebuild else "incremental", touched, secs, hi, len(chunks))
+
+
+def _compute(cur: Any, be: Any, ev: Any, tt: Any, journeys: list[Any], settings: Any) -> None:
+    """Insert the rollup rows of the persons whose events are ``ev``: every person (``tt`` None, a full build) or
+    the persons of table ``tt`` (``_rx_touched``; their old rows are already deleted)."""
     _insert(cur, "rx_person", _person_rows(ev), ["person_id", "first_active", "last_active", *EVENTS, "revenue", "revenue_sq"])
     _insert(cur, "rx_paths", _path_rows(ev), ["person_id", "path"])
     tp_t, person_t = be.table("rx_person_tp"), be.table("rx_person")
-    if not rebuild:
+    if tt is not None:
         tp_t = tp_t.semi_join(tt, tp_t.person_id == tt.person_id)
         person_t = person_t.semi_join(tt, person_t.person_id == tt.person_id)
     for j in journeys:
@@ -396,21 +423,13 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
     s = sessions_mod.sessions(ev, timeout_minutes=settings.session_timeout_minutes)
     _insert(cur, "rx_sessions", s, ["person_id", "session_no", "start", "end", "duration_s", "events", "pages", "interactions", "dim"])
     # Numbers for persons not numbered yet (a number is never reused; erasure removes the person's).
-    src = "_rx_touched" if not rebuild else "(SELECT DISTINCT person_id FROM events)"
+    src = "_rx_touched" if tt is not None else "(SELECT DISTINCT person_id FROM events)"
     _run(cur, f"""INSERT INTO rx_keys SELECT person_id, (SELECT coalesce(max(pk), 0) FROM rx_keys) + row_number() OVER (ORDER BY person_id)
                  FROM {src} s WHERE NOT EXISTS (SELECT 1 FROM rx_keys k WHERE k.person_id = s.person_id)""")
     _insert(cur, "rx_person_day", _day_rows(ev, be.table("rx_keys")), ["person_id", "pk", "day", "f_ts", "l_ts", "next_f"])
     _insert(cur, "rx_events", _event_rows(ev, be.table("rx_keys")), ["person_id", "pk", "timestamp", "seq", "rn", "step", "label"])
     ix = be.table("rx_events")
-    if not rebuild:
+    if tt is not None:
         # The rows just inserted: a person's events are all recomputed together, so filter on the new ones.
         ix = ix.filter(ix.person_id.isin(tt.person_id))
     _insert(cur, "rx_steps", _step_rows(ix), ["person_id", "pk", "step", "occ"])
-    max_active, n_persons = cur.execute("SELECT max(last_active), count(*) FROM rx_person").fetchall()[0]
-    if touched < 0:
-        touched = int(n_persons)
-    secs = time.perf_counter() - t0
-    _run(cur, "INSERT OR REPLACE INTO rx_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [STATE, sig, hi, n_events, n_persons, max_active, datetime.now(UTC).replace(tzinfo=None), secs, touched])
-    return RefreshReport("full" if rebuild else "incremental", touched, secs, hi)
-
