@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     commit_interval_ms: float = Field(default=5.0, ge=0, description="Group commit: longest wait to gather requests.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed to post events.")
     server_db_memory_mb: int = Field(default=100, ge=64, description="DuckDB memory limit of the server (MB); larger queries spill to disk.")
-    rollup_refresh_seconds: float = Field(default=5, ge=0, description="The server brings the analytics rollups up to date every N seconds (0: off); while events pour in, once they are half of rollup_max_lag_seconds old (or four times as old as the last refresh took, at most 90% of it).")
+    rollup_refresh_seconds: float = Field(default=5, ge=0, description="The server brings the analytics rollups up to date every N seconds (0: off); while events pour in, once they are half of rollup_max_lag_seconds old (or four times as old as the last refresh took).")
     rollup_max_lag_seconds: float = Field(default=30, ge=0, description="In the server, queries read rollups refreshed at most this long ago even when newer events arrived (the result's meta says how many).")
     rollup_build_memory_mb: int = Field(default=2048, ge=64, description="DuckDB memory limit (MB) while the rollups are built from scratch, when the server's limit is lower; restored after.")
     rollup_inline_events: int = Field(default=50_000, ge=0, description="A query brings stale rollups up to date itself when at most this many events are new; otherwise it computes from the events.")

@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +140,13 @@ def test_under_sustained_ingestion_the_job_defers_refreshing_until_half_the_acce
         _time.sleep(2.1)
         assert w.post("/v1/batch", json=_batch("u2b", ["Product Viewed"], 3)).status_code == 200
         assert refresh_job(server_app)["mode"] == "deferred"  # 2.1 s: past half the lag, not past 3.6 s
-        server_app.state.store.con.execute("UPDATE rx_state SET seconds = 0.01, refreshed_at = now()::TIMESTAMP")
+        # A refresh that took 2 s: the job waits 8 s, past the 4 s the queries accept (they compute from the events
+        # meanwhile): collecting events comes first.
+        utc_now = datetime.now(UTC).replace(tzinfo=None)
+        server_app.state.store.con.execute("UPDATE rx_state SET seconds = 2, refreshed_at = ?", [utc_now - timedelta(seconds=5)])
+        assert w.post("/v1/batch", json=_batch("u2c", ["Product Viewed"], 3)).status_code == 200
+        assert refresh_job(server_app)["mode"] == "deferred"
+        server_app.state.store.con.execute("UPDATE rx_state SET seconds = 0.01, refreshed_at = ?", [datetime.now(UTC).replace(tzinfo=None)])
         assert refresh_job(server_app)["mode"] == "deferred"  # a commit just now, rollups younger than 2 s
         _time.sleep(2.1)
         assert w.post("/v1/batch", json=_batch("u3", ["Product Viewed"], 4)).status_code == 200

@@ -9,10 +9,11 @@ it commits, and queries compute from the events meanwhile.
 
 Under sustained ingestion (the writer committed within the last ``BUSY_SECONDS``) the job defers its refresh
 until the rollups are half of ``rollup_max_lag_seconds`` old, or, when the last refresh took long, until they
-are ``COST_FACTOR`` times its duration old (at most 90% of the accepted lag): a refresh recomputes every person
-with a new event (when every person is active, nearly the whole store), so fewer refreshes of more events each
-cost the ingestion much less CPU, at most about 1 / (1 + COST_FACTOR) of a core while the lag allows; readers
-still get rollups no older than the lag they accept.
+are ``COST_FACTOR`` times its duration old: a refresh recomputes every person with a new event (when every
+person is active, nearly the whole store), so fewer refreshes of more events each cost the ingestion much less
+CPU, and never more than about 1 / (1 + COST_FACTOR) of a core. Collecting events comes first: when refreshes
+take so long that this wait passes ``rollup_max_lag_seconds``, queries compute from the events meanwhile (exact,
+slower) until the next refresh commits.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def refresh_job(app: Any) -> dict[str, Any]:
     if current is not None and last_commit is not None and time.monotonic() - last_commit < BUSY_SECONDS:
         age = (datetime.now(UTC).replace(tzinfo=None) - current["refreshed_at"]).total_seconds()
         lag = float(st.settings.rollup_max_lag_seconds)
-        wait = max(lag / 2, min(0.9 * lag, COST_FACTOR * float(current["seconds"] or 0.0)))
+        wait = max(lag / 2, COST_FACTOR * float(current["seconds"] or 0.0))
         if age < wait:
             return {"mode": "deferred", "touched": 0, "seconds": 0.0, "watermark": int(current["watermark"])}
     return refresh_now(app)
