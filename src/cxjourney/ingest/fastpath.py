@@ -20,14 +20,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import msgspec
 import orjson
 import pyarrow as pa
 
 from cxjourney.ingest.batch import _JSON, BATCH_COLUMNS, BATCH_SCHEMA, EventBatch
-from cxjourney.ingest.normalize import MEDIUM_CHANNEL, TYPES, _num, _parse_sent_at, parse_time
+from cxjourney.ingest.normalize import TYPES, _parse_sent_at, derived_fields, parse_time
 
 _UNSET: Any = msgspec.UNSET
 _DAY = timedelta(days=1)
@@ -225,29 +224,7 @@ def _build(body: _Body, received_at: datetime, max_event_bytes: int, source: str
                 raise Bail
         else:
             ts = received_at
-        page = c.page if type(c.page) is dict else {}
-        url = (p.url if etype == "page" else None) or page.get("url")
-        if type(url) is not str:
-            url = None
-        path = (p.path if etype == "page" else None) or page.get("path") or (urlparse(url).path if url else None)
-        referrer = p.referrer or page.get("referrer")
-        campaign = c.campaign if type(c.campaign) is dict else {}
-        camp_name = campaign.get("name") or p.campaign
-        if not camp_name and url and "utm_campaign" in url:
-            camp_name = next(iter(parse_qs(urlparse(url).query).get("utm_campaign") or []), None)
-        revenue = p.revenue
-        revenue = float(revenue) if type(revenue) is float or type(revenue) is int else _num(revenue)
-        if revenue is None:
-            revenue = _num(p.total)
-        ch = p.channel or c.channel
-        if isinstance(ch, str) and ch:
-            channel: str | None = ch.lower()
-        else:
-            medium = campaign.get("medium")
-            if isinstance(medium, str) and medium:
-                channel = MEDIUM_CHANNEL.get(medium.lower(), medium.lower())
-            else:
-                channel = "web" if etype == "page" else "app" if etype == "screen" else None
+        url, path, referrer, channel, camp_name, revenue = derived_fields(etype, p, c.page, c.campaign, c.channel)
         message_ids.append(mid)
         types.append(etype)
         events.append(event)
@@ -256,10 +233,10 @@ def _build(body: _Body, received_at: datetime, max_event_bytes: int, source: str
         anonymous_ids.append(anonymous_id)
         stamps.append(ts)
         urls.append(url)
-        paths.append(path if isinstance(path, str) else None)
-        referrers.append(referrer if isinstance(referrer, str) else None)
+        paths.append(path)
+        referrers.append(referrer)
         channels.append(channel)
-        campaigns.append(camp_name if isinstance(camp_name, str) else None)
+        campaigns.append(camp_name)
         revenues.append(revenue)
         props_col.append(props_text)
         ctx_col.append(ctx_text)

@@ -115,11 +115,10 @@ def _obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def derive_channel(etype: str, props: dict[str, Any], ctx: dict[str, Any]) -> str | None:
-    ch = props.get("channel") or ctx.get("channel")
+def _channel(etype: str, props_channel: Any, ctx_channel: Any, campaign: dict[str, Any]) -> str | None:
+    ch = props_channel or ctx_channel
     if isinstance(ch, str) and ch:
         return ch.lower()
-    campaign = _obj(ctx.get("campaign"))
     medium = campaign.get("medium")
     if isinstance(medium, str) and medium:
         return MEDIUM_CHANNEL.get(medium.lower(), medium.lower())
@@ -128,6 +127,45 @@ def derive_channel(etype: str, props: dict[str, Any], ctx: dict[str, Any]) -> st
     if etype == "screen":
         return "app"
     return None
+
+
+def derived_fields(etype: str, props: Any, page: Any, campaign: Any, ctx_channel: Any) -> tuple[Any, ...]:
+    """The row's (url, path, referrer, channel, campaign, revenue), from ``props`` (anything with the attributes
+    url, path, referrer, campaign, channel, revenue, total: see :class:`PropsView`) and from ``context``'s page,
+    campaign and channel as sent. Shared by the exact path and the fast path (ingest/fastpath.py)."""
+    page = _obj(page)
+    campaign = _obj(campaign)
+    url = (props.url if etype == "page" else None) or page.get("url")
+    if not isinstance(url, str):
+        url = None
+    path = (props.path if etype == "page" else None) or page.get("path") or (urlparse(url).path if url else None)
+    referrer = props.referrer or page.get("referrer")
+    camp_name = campaign.get("name") or props.campaign
+    if not camp_name and url and "utm_campaign" in url:
+        camp_name = next(iter(parse_qs(urlparse(url).query).get("utm_campaign") or []), None)
+    revenue = props.revenue
+    revenue = float(revenue) if type(revenue) is float or type(revenue) is int else _num(revenue)
+    if revenue is None:
+        revenue = _num(props.total)
+    return (
+        url,
+        path if isinstance(path, str) else None,
+        referrer if isinstance(referrer, str) else None,
+        _channel(etype, props.channel, ctx_channel, campaign),
+        camp_name if isinstance(camp_name, str) else None,
+        revenue,
+    )
+
+
+class PropsView:
+    """A properties dict seen through the attributes :func:`derived_fields` reads."""
+
+    __slots__ = ("url", "path", "referrer", "campaign", "channel", "revenue", "total")
+
+    def __init__(self, props: dict[str, Any]):
+        get = props.get
+        self.url, self.path, self.referrer = get("url"), get("path"), get("referrer")
+        self.campaign, self.channel, self.revenue, self.total = get("campaign"), get("channel"), get("revenue"), get("total")
 
 
 _DAY = timedelta(days=1)
@@ -243,31 +281,10 @@ def normalize_tuple(
             return Rejection(index, "timestamp", "timestamp is more than a day in the future", ts_raw, message_id)
     else:
         ts = received_at
-    page = ctx.get("page")
-    if not isinstance(page, dict):
-        page = {}
-    pget = props.get
-    url = (pget("url") if etype == "page" else None) or page.get("url")
-    if not isinstance(url, str):
-        url = None
-    path = (pget("path") if etype == "page" else None) or page.get("path") or (urlparse(url).path if url else None)
-    referrer = pget("referrer") or page.get("referrer")
-    campaign = ctx.get("campaign")
-    if not isinstance(campaign, dict):
-        campaign = {}
-    camp_name = campaign.get("name") or pget("campaign")
-    if not camp_name and url and "utm_campaign" in url:
-        camp_name = next(iter(parse_qs(urlparse(url).query).get("utm_campaign") or []), None)
-    revenue = pget("revenue")
-    revenue = float(revenue) if type(revenue) is float or type(revenue) is int else _num(revenue)
-    if revenue is None:
-        revenue = _num(pget("total"))
+    url, path, referrer, channel, camp_name, revenue = derived_fields(
+        etype, PropsView(props), ctx.get("page"), ctx.get("campaign"), ctx.get("channel"))
     return (
-        message_id, etype, event, name, user_id, anonymous_id, ts, received_at, url,
-        path if isinstance(path, str) else None,
-        referrer if isinstance(referrer, str) else None,
-        derive_channel(etype, props, ctx),
-        camp_name if isinstance(camp_name, str) else None,
-        revenue, props, ctx, source,
+        message_id, etype, event, name, user_id, anonymous_id, ts, received_at, url, path, referrer, channel,
+        camp_name, revenue, props, ctx, source,
         traits if etype == "identify" else None,
     )
