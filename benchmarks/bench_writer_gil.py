@@ -16,8 +16,6 @@ import argparse
 import sys
 import tempfile
 import threading
-import time
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,10 +26,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 def _insert_all(tables: list, per_commit: int) -> tuple[float, float]:
     """Microseconds per event of the INSERTs and of the COMMITs, into a fresh store."""
     import duckdb
-    import numpy as np
     import pyarrow as pa
+    from bench_ingest import timed_inserts
 
-    from cxjourney.ingest.batch import EVENT_COLUMNS
     from cxjourney.storage import migrate
 
     with tempfile.TemporaryDirectory() as d:
@@ -39,21 +36,9 @@ def _insert_all(tables: list, per_commit: int) -> tuple[float, float]:
         migrate(con)
         per_table = max(1, per_commit // tables[0].num_rows)
         groups = [pa.concat_tables(tables[i:i + per_table]) for i in range(0, len(tables), per_table)]
-        seq, t_insert, t_commit = 1, 0.0, 0.0
-        for t in groups:
-            t = t.append_column("seq", pa.array(np.arange(seq, seq + t.num_rows))).append_column("person_id", t["anonymous_id"])
-            seq += t.num_rows
-            a = time.perf_counter()
-            con.execute("BEGIN TRANSACTION")
-            con.register("_b", t)
-            con.execute(f"INSERT INTO events SELECT {', '.join(EVENT_COLUMNS)} FROM _b")
-            con.unregister("_b")
-            b = time.perf_counter()
-            con.execute("COMMIT")
-            t_insert += b - a
-            t_commit += time.perf_counter() - b
+        t_insert, t_commit = timed_inserts(con, groups)
         con.close()
-    n = seq - 1
+    n = sum(t.num_rows for t in tables)
     return t_insert / n * 1e6, t_commit / n * 1e6
 
 
@@ -63,17 +48,9 @@ def main() -> None:
     ap.add_argument("--per-commit", type=int, default=1000)
     args = ap.parse_args()
 
-    from bench_ingest import build_bodies
+    from bench_ingest import build_bodies, event_tables
 
-    from cxjourney.ingest.fastpath import fast_batch
-
-    bodies = build_bodies(max(1, args.events // 250), 250, "gil")
-    now = datetime(2026, 11, 20, 11, 0)
-    tables = []
-    for body, _ in bodies:
-        parsed = fast_batch(body, received_at=now, max_event_bytes=32 * 1024)
-        assert parsed is not None
-        tables.append(parsed[0].table)
+    tables = event_tables(build_bodies(max(1, args.events // 250), 250, "gil"))
 
     stop = threading.Event()
 

@@ -75,7 +75,7 @@ _LOCKS_GUARD = threading.Lock()
 
 @dataclass
 class RefreshReport:
-    mode: str  # "full", "incremental", "none" (already fresh) or "skipped" (read-only store)
+    mode: str  # "full", "incremental", "none" (already fresh), "skipped" (read-only store) or "deferred" (server job)
     touched: int
     seconds: float
     watermark: int
@@ -151,15 +151,19 @@ def _state_and_now(store: Any, settings: Any, journeys: list[Any]) -> tuple[dict
 
 def describe(store: Any, settings: Any, journeys: list[Any]) -> dict[str, Any]:
     """``{"fresh": bool, "state": {...} | None}`` as the CLI and ``GET /api/v1/admin/rollups`` show it."""
-    st = state(store)
-    fresh = is_fresh(store, settings, journeys) is not None
-    return {"fresh": fresh, "state": {k: (str(v) if v is not None and k in ("max_active", "refreshed_at") else v)
-                                      for k, v in (st or {}).items()} or None}
+    found = _state_and_now(store, settings, journeys)
+    st = found[0] if found is not None else state(store)  # built for other journeys or settings: shown, not fresh
+    return {"fresh": _fresh(found) is not None,
+            "state": {k: (str(v) if v is not None and k in ("max_active", "refreshed_at") else v)
+                      for k, v in (st or {}).items()} or None}
 
 
 def is_fresh(store: Any, settings: Any, journeys: list[Any]) -> dict[str, Any] | None:
     """The state when the rollups describe exactly the events in the store now, else None."""
-    found = _state_and_now(store, settings, journeys)
+    return _fresh(_state_and_now(store, settings, journeys))
+
+
+def _fresh(found: tuple[dict[str, Any], int, int] | None) -> dict[str, Any] | None:
     if found is None:
         return None
     st, hi, n = found
@@ -370,9 +374,8 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
     for name, ddl in _DDL.items():
         if name != "rx_state":
             _run(cur, ddl)
-    chunks: list[int] = [0]
+    n_chunks = 1
     if rebuild:
-        touched = -1  # every person: counted below
         _compute(cur, be, events, None, journeys, settings)
     else:
         # Persons with a new event, and persons merged into another one (their id now maps to another person;
@@ -393,6 +396,7 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
                   "(SELECT e.person_id, count(*) AS n FROM events e JOIN _rx_all_touched t ON t.person_id = e.person_id "
                   "GROUP BY e.person_id)", [CHUNK_EVENTS])
         chunks = [int(r[0]) for r in _run(cur, "SELECT DISTINCT chunk FROM _rx_chunks ORDER BY 1")]
+        n_chunks = len(chunks)
         for c in chunks:
             _run(cur, "CREATE OR REPLACE TEMP TABLE _rx_touched AS SELECT person_id FROM _rx_chunks WHERE chunk = ?", [c])
             # The chunk's persons' events, read once (every rollup below is computed from them).
@@ -400,12 +404,12 @@ def _refresh_in(cur: Any, be: Any, sig: str, journeys: list[Any], settings: Any,
                       "received_at, referrer, context) FROM events WHERE person_id IN (SELECT person_id FROM _rx_touched)")
             _compute(cur, be, be.table("_rx_events"), be.table("_rx_touched"), journeys, settings)
     max_active, n_persons = cur.execute("SELECT max(last_active), count(*) FROM rx_person").fetchall()[0]
-    if touched < 0:
-        touched = int(n_persons)
+    if rebuild:
+        touched = int(n_persons)  # every person
     secs = time.perf_counter() - t0
     _run(cur, "INSERT OR REPLACE INTO rx_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [STATE, sig, hi, n_events, n_persons, max_active, datetime.now(UTC).replace(tzinfo=None), secs, touched])
-    return RefreshReport("full" if rebuild else "incremental", touched, secs, hi, len(chunks))
+    return RefreshReport("full" if rebuild else "incremental", touched, secs, hi, n_chunks)
 
 
 def _compute(cur: Any, be: Any, ev: Any, tt: Any, journeys: list[Any], settings: Any) -> None:

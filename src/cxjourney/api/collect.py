@@ -116,6 +116,10 @@ async def _store(request: Request, msgs: list[Any], *, sent_at: Any, forced: str
             accepted=accepted,
             duplicates=duplicates,
         )
+    return _all_accepted(accepted, duplicates)
+
+
+def _all_accepted(accepted: int, duplicates: int) -> FastJSON:
     return FastJSON({"ok": True, "success": True, "accepted": accepted, "duplicates": duplicates, "rejected": []})
 
 
@@ -149,7 +153,7 @@ async def collect_batch(request: Request) -> FastJSON:
         batch, key = fast
         _check_write_key(request, key)
         res = await asyncio.wrap_future(st.writer.submit(batch))
-        return FastJSON({"ok": True, "success": True, "accepted": res.accepted, "duplicates": res.duplicates, "rejected": []})
+        return _all_accepted(res.accepted, res.duplicates)
     body, nbytes = _parse(raw), len(raw)
     _write_key(request, body)
     if not isinstance(body, dict) or not isinstance(body.get("batch"), list):

@@ -47,7 +47,7 @@ def refresh_job(app: Any) -> dict[str, Any]:
         lag = float(st.settings.rollup_max_lag_seconds)
         wait = max(lag / 2, COST_FACTOR * float(current["seconds"] or 0.0))
         if age < wait:
-            return {"mode": "deferred", "touched": 0, "seconds": 0.0, "watermark": int(current["watermark"])}
+            return rollups.RefreshReport("deferred", 0, 0.0, int(current["watermark"])).as_json()
     return refresh_now(app)
 
 

@@ -23,9 +23,8 @@ from typing import Any
 
 import msgspec
 import orjson
-import pyarrow as pa
 
-from cxjourney.ingest.batch import _JSON, BATCH_COLUMNS, BATCH_SCHEMA, EventBatch
+from cxjourney.ingest.batch import EventBatch, batch_from_tuples
 from cxjourney.ingest.normalize import TYPES, _parse_sent_at, derived_fields, parse_time
 
 _UNSET: Any = msgspec.UNSET
@@ -123,35 +122,20 @@ def fast_batch(raw: bytes, *, received_at: datetime, max_event_bytes: int,
     try:
         body = _body_decoder.decode(raw)
         return _build(body, received_at, max_event_bytes, source), body.writeKey
-    except (Bail, msgspec.DecodeError, pa.ArrowInvalid, ValueError, TypeError, OverflowError):
+    except (Bail, msgspec.DecodeError, ValueError, TypeError, OverflowError):  # ValueError: also text not UTF-8
         return None
 
 
 def _build(body: _Body, received_at: datetime, max_event_bytes: int, source: str) -> EventBatch:
-    n = len(body.batch)
-    if n == 0:
+    """The batch's rows as :func:`~cxjourney.ingest.normalize.normalize_tuple` makes them, except that
+    ``properties`` and ``context`` are the sent JSON text (bytes) unless the row adds keys to them."""
+    if not body.batch:
         raise Bail
     batch_sent = body.sentAt
     max_raw = max_event_bytes // _GROWTH
-    message_ids: list[str] = []
-    types: list[str] = []
-    events: list[str | None] = []
-    names: list[str | None] = []
-    user_ids: list[str | None] = []
-    anonymous_ids: list[str | None] = []
-    stamps: list[datetime] = []
-    urls: list[str | None] = []
-    paths: list[str | None] = []
-    referrers: list[str | None] = []
-    channels: list[str | None] = []
-    campaigns: list[str | None] = []
-    revenues: list[float | None] = []
-    props_col: list[bytes] = []
-    ctx_col: list[bytes] = []
-    previous: dict[int, str] = {}
-    traits_of: dict[int, dict[str, Any]] = {}
+    rows: list[tuple[Any, ...]] = []
     decode_msg = _msg_decoder.decode
-    for i, raw_msg in enumerate(body.batch):
+    for raw_msg in body.batch:
         if len(raw_msg) > max_raw:
             raise Bail
         m = decode_msg(raw_msg)
@@ -191,23 +175,17 @@ def _build(body: _Body, received_at: datetime, max_event_bytes: int, source: str
             prev = _id(m.previousId)
             if prev is None or user_id is None:
                 raise Bail
-            previous[i] = prev
             extra = {"previous_id": prev}
         elif etype == "group":
             gid = _id(m.groupId)
             if gid is None:
                 raise Bail
             extra = {"group_id": gid}
-        if traits is not None:
-            if etype == "identify" or etype == "group":
-                extra = {**(extra or {}), "traits": traits}
-            if etype == "identify" and traits:
-                traits_of[i] = traits
-        if extra is not None:  # the row's properties are the sent ones plus these keys
-            merged = orjson.loads(props_text)
-            merged.update(extra)
-            props_text = orjson.dumps(merged)
-            p = _props_decoder.decode(props_text)
+        if traits is not None and (etype == "identify" or etype == "group"):
+            extra = {**(extra or {}), "traits": traits}
+        props: Any = props_text
+        if extra is not None:  # the row's properties are the sent ones plus these keys (none of them read below)
+            props = {**orjson.loads(props_text), **extra}
         # Timestamps: the event's own time, corrected for the device clock by sentAt (Segment's rule).
         ts_raw = m.timestamp if m.timestamp is not _UNSET else m.originalTimestamp
         if ts_raw is not None:
@@ -225,32 +203,6 @@ def _build(body: _Body, received_at: datetime, max_event_bytes: int, source: str
         else:
             ts = received_at
         url, path, referrer, channel, camp_name, revenue = derived_fields(etype, p, c.page, c.campaign, c.channel)
-        message_ids.append(mid)
-        types.append(etype)
-        events.append(event)
-        names.append(name)
-        user_ids.append(user_id)
-        anonymous_ids.append(anonymous_id)
-        stamps.append(ts)
-        urls.append(url)
-        paths.append(path)
-        referrers.append(referrer)
-        channels.append(channel)
-        campaigns.append(camp_name)
-        revenues.append(revenue)
-        props_col.append(props_text)
-        ctx_col.append(ctx_text)
-    cols: dict[str, Any] = {
-        "message_id": message_ids, "type": types, "event": events, "name": names, "user_id": user_ids,
-        "anonymous_id": anonymous_ids, "timestamp": stamps, "received_at": [received_at] * n, "url": urls,
-        "path": paths, "referrer": referrers, "channel": channels, "campaign": campaigns, "revenue": revenues,
-        "source": [source] * n,
-    }
-    # The sent JSON text, stored as it is (pa.string() checks it is UTF-8: raises ArrowInvalid otherwise).
-    cols["properties"] = pa.ExtensionArray.from_storage(_JSON, pa.array(props_col, pa.string()))
-    cols["context"] = pa.ExtensionArray.from_storage(_JSON, pa.array(ctx_col, pa.string()))
-    table = pa.table([cols[c] for c in BATCH_COLUMNS], schema=BATCH_SCHEMA)
-    return EventBatch(
-        table=table, message_ids=message_ids, types=types, user_ids=user_ids, anonymous_ids=anonymous_ids,
-        received_at=received_at, previous_ids=previous, traits=traits_of,
-    )
+        rows.append((mid, etype, event, name, user_id, anonymous_id, ts, received_at, url, path, referrer, channel,
+                     camp_name, revenue, props, ctx_text, source, traits if etype == "identify" else None))
+    return batch_from_tuples(rows)

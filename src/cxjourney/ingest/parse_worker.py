@@ -10,7 +10,6 @@ when the server is killed).
 
 from __future__ import annotations
 
-import ctypes
 import importlib.abc
 import os
 import pickle
@@ -40,17 +39,10 @@ def _read(fd: int, n: int) -> bytes | None:
     return b"".join(parts)
 
 
-def _malloc_trim() -> None:
-    """Give the heap's freed pages back to the OS (glibc keeps them: bodies and results come and go)."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
-
-
 def main() -> None:
     sys.meta_path.insert(0, _WithoutPandas())
     from cxjourney.ingest.fastpath import fast_batch
+    from cxjourney.ingest.heap import trim_heap
 
     inp = sys.stdin.fileno()
     last_trim = time.monotonic()
@@ -76,7 +68,7 @@ def main() -> None:
             view = view[os.write(out, view):]
         del raw, payload, result, data, view
         if time.monotonic() - last_trim > 1.0:
-            _malloc_trim()
+            trim_heap()  # bodies and results come and go
             last_trim = time.monotonic()
 
 

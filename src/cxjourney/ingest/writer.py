@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from cxjourney.ingest.batch import _ARROW_SCHEMA, EVENT_COLUMNS, EventBatch, batch_from_rows
 from cxjourney.ingest.dedup import SeenIds
+from cxjourney.ingest.heap import trim_heap
 from cxjourney.ingest.persons import apply_spans, stored_span_seq, upsert_persons
 
 __all__ = ["EVENT_COLUMNS", "_ARROW_SCHEMA", "EventBatch", "EventWriter", "WriteResult"]
@@ -43,26 +44,6 @@ class WriteResult:
     message_ids: list[str] = field(default_factory=list)
 
 
-def _load_malloc_trim() -> Callable[[int], int] | None:
-    try:
-        import ctypes
-
-        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
-    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to do
-        return None
-
-
-_MALLOC_TRIM = _load_malloc_trim()
-
-
-def _trim_heap() -> None:
-    """Give freed heap memory back to the OS. Under ingestion load, request bodies and Arrow buffers are
-    freed in between long-lived objects, and glibc keeps the freed pages: without this the server's resident
-    memory grows with the amount ingested rather than with what it holds."""
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
-
-
 class EventWriter:
     """Owns all event writes of one store. Use :meth:`write` directly, or :meth:`start` + :meth:`submit`."""
 
@@ -70,7 +51,6 @@ class EventWriter:
                  on_commit: Callable[[pa.Table], None] | None = None, span_interval_s: float = 1.0):
         self.store = store
         self.con = store.con.cursor()  # own cursor: reads elsewhere don't block on us
-        self.dedup_window = dedup_window
         self.commit_interval = commit_interval_ms / 1000.0
         self.on_commit = on_commit
         from cxjourney.ingest.identity import IdentityMap
@@ -198,7 +178,7 @@ class EventWriter:
             if stop:
                 return
             if time.monotonic() - last_trim > 2.0:
-                _trim_heap()
+                trim_heap()
                 last_trim = time.monotonic()
 
     # ---- the transaction -------------------------------------------------------------------------
